@@ -1,0 +1,243 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto.Kems;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Prng;
+using Org.BouncyCastle.Security;
+
+namespace Sotto.Crypto;
+
+/// <summary>
+/// ML-KEM (FIPS 203) over BouncyCastle, parameterised by security level, and the round-3 Kyber1024 that libsignal
+/// calls key type 0x08. Both take their randomness from an injected <see cref="IRandom"/>.
+/// </summary>
+/// <remarks>
+/// Key formats: the public (encapsulation) key is FIPS 203's <c>ek</c>; the secret key is the expanded
+/// <c>dk</c> (1,632 / 2,400 / 3,168 bytes), the form libsignal stores. Decapsulation of a malformed ciphertext
+/// of the right length yields the implicit-rejection secret, as FIPS 203 requires.
+/// </remarks>
+public sealed class MlKem
+{
+    private readonly MLKemParameters _parameters;
+
+    private MlKem(MLKemParameters parameters, int publicKeySize, int secretKeySize, int ciphertextSize)
+    {
+        _parameters = parameters;
+        PublicKeySize = publicKeySize;
+        SecretKeySize = secretKeySize;
+        CiphertextSize = ciphertextSize;
+    }
+
+    /// <summary>ML-KEM-768.</summary>
+    public static MlKem MlKem768 { get; } = new(MLKemParameters.ml_kem_768, 1184, 2400, 1088);
+
+    /// <summary>ML-KEM-1024.</summary>
+    public static MlKem MlKem1024 { get; } = new(MLKemParameters.ml_kem_1024, 1568, 3168, 1568);
+
+    /// <summary>Size of the shared secret.</summary>
+    public const int SharedSecretSize = 32;
+
+    /// <summary>Size of the key-generation seed d ‖ z.</summary>
+    public const int SeedSize = 64;
+
+    /// <summary>Size of an encapsulation key.</summary>
+    public int PublicKeySize { get; }
+
+    /// <summary>Size of an expanded decapsulation key.</summary>
+    public int SecretKeySize { get; }
+
+    /// <summary>Size of a ciphertext.</summary>
+    public int CiphertextSize { get; }
+
+    /// <summary>Generates a key pair from 64 random bytes (d ‖ z).</summary>
+    public void GenerateKeyPair(IRandom random, Span<byte> publicKey, Span<byte> secretKey)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        Span<byte> seed = stackalloc byte[SeedSize];
+        random.Fill(seed);
+        try
+        {
+            GenerateKeyPairFromSeed(seed, publicKey, secretKey);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    /// <summary>Deterministic key generation (FIPS 203 ML-KEM.KeyGen_internal(d, z)) from <c>d ‖ z</c>.</summary>
+    public void GenerateKeyPairFromSeed(ReadOnlySpan<byte> seed, Span<byte> publicKey, Span<byte> secretKey)
+    {
+        Error.CheckLength(seed, SeedSize, nameof(seed));
+        Error.CheckLength(publicKey, PublicKeySize, nameof(publicKey));
+        Error.CheckLength(secretKey, SecretKeySize, nameof(secretKey));
+        var key = MLKemPrivateKeyParameters.FromSeed(_parameters, seed.ToArray(), MLKemPrivateKeyParameters.Format.EncodingOnly);
+        var encoded = key.GetEncoded();
+        encoded.CopyTo(secretKey);
+        CryptographicOperations.ZeroMemory(encoded);
+        key.GetPublicKeyEncoded().CopyTo(publicKey);
+    }
+
+    /// <summary>
+    /// Checks an encapsulation key (FIPS 203 §7.2: length and that every coefficient is reduced mod q).
+    /// </summary>
+    public bool IsValidPublicKey(ReadOnlySpan<byte> publicKey)
+    {
+        if (publicKey.Length != PublicKeySize)
+        {
+            return false;
+        }
+
+        try
+        {
+            var parsed = MLKemPublicKeyParameters.FromEncoding(_parameters, publicKey.ToArray());
+            return parsed.GetEncoded().AsSpan().SequenceEqual(publicKey);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Encapsulates to <paramref name="publicKey"/>. Returns <see langword="false"/> when the key fails the
+    /// FIPS 203 input check (it came from a peer).
+    /// </summary>
+    public bool TryEncapsulate(ReadOnlySpan<byte> publicKey, IRandom random, Span<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        Error.CheckLength(ciphertext, CiphertextSize, nameof(ciphertext));
+        Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
+        if (!IsValidPublicKey(publicKey))
+        {
+            return false;
+        }
+
+        var key = MLKemPublicKeyParameters.FromEncoding(_parameters, publicKey.ToArray());
+        var encapsulator = new MLKemEncapsulator(_parameters);
+        encapsulator.Init(new ParametersWithRandom(key, new SecureRandom(new InjectedRandomGenerator(random))));
+        encapsulator.Encapsulate(ciphertext, sharedSecret);
+        return true;
+    }
+
+    /// <summary>
+    /// Decapsulates <paramref name="ciphertext"/>. Returns <see langword="false"/> only for a wrong-sized
+    /// ciphertext or secret key; a tampered ciphertext of the right size yields a pseudo-random secret.
+    /// </summary>
+    public bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
+        if (secretKey.Length != SecretKeySize || ciphertext.Length != CiphertextSize)
+        {
+            return false;
+        }
+
+        MLKemPrivateKeyParameters key;
+        try
+        {
+            key = MLKemPrivateKeyParameters.FromEncoding(_parameters, secretKey.ToArray());
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        var decapsulator = new MLKemDecapsulator(_parameters);
+        decapsulator.Init(key);
+        decapsulator.Decapsulate(ciphertext, sharedSecret);
+        return true;
+    }
+
+    /// <summary>Adapts <see cref="IRandom"/> to BouncyCastle's generator interface.</summary>
+    private sealed class InjectedRandomGenerator(IRandom random) : IRandomGenerator
+    {
+        public void AddSeedMaterial(byte[] seed)
+        {
+        }
+
+        public void AddSeedMaterial(ReadOnlySpan<byte> seed)
+        {
+        }
+
+        public void AddSeedMaterial(long seed)
+        {
+        }
+
+        public void NextBytes(byte[] bytes) => random.Fill(bytes);
+
+        public void NextBytes(byte[] bytes, int start, int len) => random.Fill(bytes.AsSpan(start, len));
+
+        public void NextBytes(Span<byte> bytes) => random.Fill(bytes);
+    }
+}
+
+/// <summary>
+/// Kyber1024 as submitted to NIST round 3, which libsignal uses for KEM key type 0x08
+/// (<c>libcrux_ml_kem::kyber1024</c>). Keys and ciphertexts have the ML-KEM-1024 formats; the shared secret is
+/// <c>SHAKE256(ss_mlkem ‖ SHA3-256(ct), 32)</c> on both sides.
+/// </summary>
+public static class Kyber1024
+{
+    /// <summary>Size of a public key (without libsignal's type byte).</summary>
+    public const int PublicKeySize = 1568;
+
+    /// <summary>Size of a secret key.</summary>
+    public const int SecretKeySize = 3168;
+
+    /// <summary>Size of a ciphertext (without a type byte).</summary>
+    public const int CiphertextSize = 1568;
+
+    /// <summary>Size of the shared secret.</summary>
+    public const int SharedSecretSize = 32;
+
+    /// <summary>Generates a key pair.</summary>
+    public static void GenerateKeyPair(IRandom random, Span<byte> publicKey, Span<byte> secretKey) =>
+        MlKem.MlKem1024.GenerateKeyPair(random, publicKey, secretKey);
+
+    /// <summary>Encapsulates; <see langword="false"/> when the peer's key is malformed.</summary>
+    public static bool TryEncapsulate(ReadOnlySpan<byte> publicKey, IRandom random, Span<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        Span<byte> ss = stackalloc byte[32];
+        try
+        {
+            if (!MlKem.MlKem1024.TryEncapsulate(publicKey, random, ciphertext, ss))
+            {
+                return false;
+            }
+
+            Finish(ss, ciphertext, sharedSecret);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ss);
+        }
+    }
+
+    /// <summary>Decapsulates; <see langword="false"/> only for wrong sizes.</summary>
+    public static bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        Span<byte> ss = stackalloc byte[32];
+        try
+        {
+            if (!MlKem.MlKem1024.TryDecapsulate(secretKey, ciphertext, ss))
+            {
+                return false;
+            }
+
+            Finish(ss, ciphertext, sharedSecret);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ss);
+        }
+    }
+
+    private static void Finish(ReadOnlySpan<byte> mlKemSecret, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
+        Span<byte> ctHash = stackalloc byte[32];
+        Digest.Sha3_256(ciphertext, ctHash);
+        Digest.Shake256(mlKemSecret, ctHash, sharedSecret);
+    }
+}

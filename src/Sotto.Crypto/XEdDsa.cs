@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using Sotto.Crypto.Interop;
+
+namespace Sotto.Crypto;
+
+/// <summary>
+/// XEdDSA signatures with X25519 keys, in libsignal's variant (<c>rust/core/src/curve/curve25519.rs</c>):
+/// <code>
+///   a = k mod L, A = aB                  k: the clamped X25519 private key
+///   r = SHA512(0xFE ‖ 0xFF×31 ‖ k ‖ M ‖ Z) mod L        Z: 64 random bytes
+///   R = rB, h = SHA512(R ‖ A ‖ M) mod L, s = h·a + r mod L
+///   signature = R ‖ s, with the Edwards sign bit of A stored in bit 7 of byte 63
+/// </code>
+/// Verification maps the Montgomery u to the Edwards y = (u − 1)/(u + 1), takes the sign bit from the
+/// signature, clears it, requires the top three bits of s to be zero and runs an Ed25519 verification.
+/// </summary>
+/// <remarks>
+/// Unlike libsignal (which only requires s &lt; 2^253) the final check is libsodium's strict Ed25519 verify,
+/// which also requires s &lt; L. Signatures made by any correct signer have s reduced mod L, so honest
+/// signatures verify identically; only malleated ones are refused.
+/// </remarks>
+public static unsafe class XEdDsa
+{
+    /// <summary>Size of a signature.</summary>
+    public const int SignatureSize = 64;
+
+    /// <summary>Signs the concatenation of <paramref name="message"/> with an X25519 private key.</summary>
+    public static void Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> message, IRandom random, Span<byte> signature)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        Error.CheckLength(privateKey, X25519.KeySize, nameof(privateKey));
+        Error.CheckLength(signature, SignatureSize, nameof(signature));
+        Sodium.EnsureInitialized();
+
+        Span<byte> wide = stackalloc byte[64];
+        Span<byte> a = stackalloc byte[32];
+        Span<byte> bigA = stackalloc byte[32];
+        Span<byte> r = stackalloc byte[32];
+        Span<byte> bigR = stackalloc byte[32];
+        Span<byte> h = stackalloc byte[32];
+        Span<byte> ha = stackalloc byte[32];
+        Span<byte> z = stackalloc byte[64];
+        try
+        {
+            // a = k mod L, A = aB
+            wide.Clear();
+            privateKey.CopyTo(wide);
+            fixed (byte* pa = a)
+            fixed (byte* pw = wide)
+            fixed (byte* pA = bigA)
+            {
+                Sodium.crypto_core_ed25519_scalar_reduce(pa, pw);
+                if (Sodium.crypto_scalarmult_ed25519_base_noclamp(pA, pa) != 0)
+                {
+                    throw new CryptographicException("Invalid XEdDSA private key.");
+                }
+            }
+
+            byte signBit = (byte)(bigA[31] & 0x80);
+
+            // r = SHA512(0xFE ‖ 0xFF×31 ‖ k ‖ M ‖ Z) mod L
+            random.Fill(z);
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
+            {
+                Span<byte> prefix = stackalloc byte[32];
+                prefix.Fill(0xFF);
+                prefix[0] = 0xFE;
+                hash.AppendData(prefix);
+                hash.AppendData(privateKey);
+                hash.AppendData(message);
+                hash.AppendData(z);
+                hash.GetHashAndReset(wide);
+            }
+
+            fixed (byte* pr = r)
+            fixed (byte* pw = wide)
+            fixed (byte* pR = bigR)
+            {
+                Sodium.crypto_core_ed25519_scalar_reduce(pr, pw);
+                if (Sodium.crypto_scalarmult_ed25519_base_noclamp(pR, pr) != 0)
+                {
+                    throw new CryptographicException("XEdDSA nonce was zero.");
+                }
+            }
+
+            // h = SHA512(R ‖ A ‖ M) mod L, s = h·a + r
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
+            {
+                hash.AppendData(bigR);
+                hash.AppendData(bigA);
+                hash.AppendData(message);
+                hash.GetHashAndReset(wide);
+            }
+
+            fixed (byte* ph = h)
+            fixed (byte* pw = wide)
+            fixed (byte* pha = ha)
+            fixed (byte* pa = a)
+            fixed (byte* pr = r)
+            fixed (byte* ps = signature[32..])
+            {
+                Sodium.crypto_core_ed25519_scalar_reduce(ph, pw);
+                Sodium.crypto_core_ed25519_scalar_mul(pha, ph, pa);
+                Sodium.crypto_core_ed25519_scalar_add(ps, pha, pr);
+            }
+
+            bigR.CopyTo(signature);
+            signature[63] = (byte)((signature[63] & 0x7F) | signBit);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(wide);
+            CryptographicOperations.ZeroMemory(a);
+            CryptographicOperations.ZeroMemory(r);
+            CryptographicOperations.ZeroMemory(ha);
+            CryptographicOperations.ZeroMemory(z);
+        }
+    }
+
+    /// <summary>
+    /// Verifies an XEdDSA signature made with the X25519 key whose public u-coordinate is
+    /// <paramref name="publicKey"/>. Wrong sizes return <see langword="false"/>: they are peer input.
+    /// </summary>
+    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (publicKey.Length != X25519.KeySize || signature.Length != SignatureSize)
+        {
+            return false;
+        }
+
+        // y = (u − 1)/(u + 1); u = −1 has no Edwards image.
+        var u = Field25519.FromBytes(publicKey);
+        var one = Field25519.One;
+        var denominator = Field25519.Add(u, one);
+        if (denominator.IsZero())
+        {
+            return false;
+        }
+
+        var y = Field25519.Mul(Field25519.Sub(u, one), Field25519.Invert(denominator));
+        Span<byte> edPublic = stackalloc byte[32];
+        y.ToBytes(edPublic);
+        edPublic[31] |= (byte)(signature[63] & 0x80);
+
+        Span<byte> sig = stackalloc byte[64];
+        signature.CopyTo(sig);
+        sig[63] &= 0x7F;
+        if ((sig[63] & 0xE0) != 0)
+        {
+            return false;
+        }
+
+        return Ed25519.Verify(edPublic, message, sig);
+    }
+}

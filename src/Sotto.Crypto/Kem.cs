@@ -75,11 +75,20 @@ public sealed class MlKem
         Error.CheckLength(seed, SeedSize, nameof(seed));
         Error.CheckLength(publicKey, PublicKeySize, nameof(publicKey));
         Error.CheckLength(secretKey, SecretKeySize, nameof(secretKey));
-        var key = MLKemPrivateKeyParameters.FromSeed(_parameters, seed.ToArray(), MLKemPrivateKeyParameters.Format.EncodingOnly);
-        var encoded = key.GetEncoded();
-        encoded.CopyTo(secretKey);
-        CryptographicOperations.ZeroMemory(encoded);
-        key.GetPublicKeyEncoded().CopyTo(publicKey);
+        var seedCopy = seed.ToArray();
+        byte[]? encoded = null;
+        try
+        {
+            var key = MLKemPrivateKeyParameters.FromSeed(_parameters, seedCopy, MLKemPrivateKeyParameters.Format.EncodingOnly);
+            encoded = key.GetEncoded();
+            encoded.CopyTo(secretKey);
+            key.GetPublicKeyEncoded().CopyTo(publicKey);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seedCopy);
+            CryptographicOperations.ZeroMemory(encoded);
+        }
     }
 
     /// <summary>
@@ -171,20 +180,28 @@ public sealed class MlKem
             return false;
         }
 
-        MLKemPrivateKeyParameters key;
+        var secretKeyCopy = secretKey.ToArray();
         try
         {
-            key = MLKemPrivateKeyParameters.FromEncoding(_parameters, secretKey.ToArray());
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+            MLKemPrivateKeyParameters key;
+            try
+            {
+                key = MLKemPrivateKeyParameters.FromEncoding(_parameters, secretKeyCopy);
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
 
-        var decapsulator = new MLKemDecapsulator(_parameters);
-        decapsulator.Init(key);
-        decapsulator.Decapsulate(ciphertext, sharedSecret);
-        return true;
+            var decapsulator = new MLKemDecapsulator(_parameters);
+            decapsulator.Init(key);
+            decapsulator.Decapsulate(ciphertext, sharedSecret);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secretKeyCopy);
+        }
     }
 
     /// <summary>

@@ -25,6 +25,8 @@ public class MessageKeyBenchmarks
     private readonly byte[] _keys = new byte[80];
     private readonly byte[] _plaintext = new byte[100];
     private readonly byte[] _ciphertext = new byte[112];
+    private readonly byte[] _ciphertextOut = new byte[112];
+    private readonly byte[] _plaintextOut = new byte[111];
     private readonly byte[] _macInput = new byte[33 + 33 + 150];
     private readonly byte[] _mac = new byte[32];
     private byte[] _cipherKey = [];
@@ -66,6 +68,9 @@ public class MessageKeyBenchmarks
     [Benchmark, BenchmarkCategory("AES-CBC encrypt 100 B")]
     public byte[] AesCbcEncrypt() => AesCbc.Encrypt(_cipherKey, _iv, _plaintext);
 
+    [Benchmark, BenchmarkCategory("AES-CBC encrypt 100 B")]
+    public bool AesCbcEncryptSpan() => AesCbc.TryEncrypt(_cipherKey, _iv, _plaintext, _ciphertextOut, out _);
+
     [Benchmark(Baseline = true), BenchmarkCategory("AES-CBC decrypt 112 B")]
     public byte[] AesCbcDecryptDotNet()
     {
@@ -76,6 +81,9 @@ public class MessageKeyBenchmarks
 
     [Benchmark, BenchmarkCategory("AES-CBC decrypt 112 B")]
     public bool AesCbcDecrypt() => AesCbc.TryDecrypt(_cipherKey, _iv, _ciphertext, out _);
+
+    [Benchmark, BenchmarkCategory("AES-CBC decrypt 112 B")]
+    public bool AesCbcDecryptSpan() => AesCbc.TryDecrypt(_cipherKey, _iv, _ciphertext, _plaintextOut, out _);
 
     [Benchmark(Baseline = true), BenchmarkCategory("HMAC MAC 216 B")]
     public void MacDotNet() => HMACSHA256.HashData(_keys.AsSpan(32, 32), _macInput, _mac);
@@ -93,8 +101,7 @@ public class MessageKeyBenchmarks
         HmacSha256.Compute(_chainKey, [0x01], seed);
         HmacSha256.Compute(_chainKey, [0x02], nextChain);
         Hkdf.DeriveKey(seed, default, MessageKeysInfo, keys);
-        var body = AesCbc.Encrypt(keys[..32], keys[64..], _plaintext);
-        body.CopyTo(_macInput, 33 + 33 + 4);
+        _ = AesCbc.TryEncrypt(keys[..32], keys[64..], _plaintext, _macInput.AsSpan(33 + 33 + 4), out _);
         HmacSha256.Compute(keys[32..64], _macInput, _mac);
     }
 }

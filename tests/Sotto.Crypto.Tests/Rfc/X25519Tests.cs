@@ -76,6 +76,26 @@ public sealed class X25519Tests
     }
 
     [Fact]
+    public void AgreeMatchesLibsignalTestAgreement()
+    {
+        // libsignal rust/core/src/curve/curve25519.rs, test_agreement.
+        var alicePrivate = Hex.Decode("c806439dc9d2c476ffed8f2580c0888d58ab406bf7ae3698879021b96bb4bf59");
+        var bobPrivate = Hex.Decode("b03b34c33a1c44f225b662d2bf4859b8135411fa7b0386d45fb75dc5b91b4466");
+        var alicePublic = new byte[32];
+        var bobPublic = new byte[32];
+        X25519.DerivePublicKey(alicePrivate, alicePublic);
+        X25519.DerivePublicKey(bobPrivate, bobPublic);
+        Assert.Equal("1bb75966f2e93a3691dfff942bb2a466a1c08b8d78ca3f4d6df8b8bfa2e4ee28", Hex.Encode(alicePublic));
+        Assert.Equal("653614993d2b15ee9e5fd3d86ce719ef4ec1daae1886a87b3f5fa9565a27a22f", Hex.Encode(bobPublic));
+
+        var shared = new byte[32];
+        Assert.True(X25519.TryAgree(alicePrivate, bobPublic, shared));
+        Assert.Equal("325f239328941ced6e673b86ba41017448e99b649a9c3806c1dd7ca4c477e629", Hex.Encode(shared));
+        Assert.True(X25519.TryAgree(bobPrivate, alicePublic, shared));
+        Assert.Equal("325f239328941ced6e673b86ba41017448e99b649a9c3806c1dd7ca4c477e629", Hex.Encode(shared));
+    }
+
+    [Fact]
     public void AgreeWithLowOrderPointReturnsFalse()
     {
         var priv = new byte[32];

@@ -9,13 +9,15 @@ internal sealed class ProtocolParty
 {
     private static int _names;
 
-    public ProtocolParty(IRandom random, TimeProvider time)
+    public ProtocolParty(IRandom random, TimeProvider time, bool keepUsedPreKeys = false)
     {
         Random = random;
         Time = time;
         Address = new ProtocolAddress(NewAci(), 1);
         Store = new InMemoryProtocolStore(IdentityKeyPair.Generate(random), (uint)(1 + Interlocked.Increment(ref _names) % 16000));
-        Cipher = new SessionCipher(Store, Address, time, random);
+        Cipher = keepUsedPreKeys
+            ? new SessionCipher(Store, Store, new KeepingPreKeyStore(Store), Store, new KeepingKyberPreKeyStore(Store), Address, time, random)
+            : new SessionCipher(Store, Address, time, random);
     }
 
     public IRandom Random { get; }
@@ -68,5 +70,25 @@ internal sealed class ProtocolParty
         System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
         var hex = Convert.ToHexStringLower(bytes);
         return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..]}";
+    }
+
+    /// <summary>A one-time prekey store that does not remove used keys (so one bundle serves many setups).</summary>
+    private sealed class KeepingPreKeyStore(IPreKeyStore inner) : IPreKeyStore
+    {
+        public ValueTask<PreKeyRecord?> GetPreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) => inner.GetPreKeyAsync(id, cancellationToken);
+
+        public ValueTask SavePreKeyAsync(PreKeyId id, PreKeyRecord record, CancellationToken cancellationToken = default) => inner.SavePreKeyAsync(id, record, cancellationToken);
+
+        public ValueTask RemovePreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A Kyber prekey store that keeps used one-time keys and records no base keys.</summary>
+    private sealed class KeepingKyberPreKeyStore(IKyberPreKeyStore inner) : IKyberPreKeyStore
+    {
+        public ValueTask<KyberPreKeyRecord?> GetKyberPreKeyAsync(KyberPreKeyId id, CancellationToken cancellationToken = default) => inner.GetKyberPreKeyAsync(id, cancellationToken);
+
+        public ValueTask SaveKyberPreKeyAsync(KyberPreKeyId id, KyberPreKeyRecord record, CancellationToken cancellationToken = default) => inner.SaveKyberPreKeyAsync(id, record, cancellationToken);
+
+        public ValueTask MarkKyberPreKeyUsedAsync(KyberPreKeyId id, SignedPreKeyId signedPreKeyId, ECPublicKey baseKey, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }
 }

@@ -96,7 +96,16 @@ internal static class TripleRatchet
             if (chainKey.Index > counter)
             {
                 var stored = step.ChainIndex >= 0 ? state.ReceiverChains[step.ChainIndex].MessageKeys : null;
-                int position = stored?.FindIndex(k => k.Index == counter) ?? -1;
+                int position = -1;
+                for (int i = 0; stored is not null && i < stored.Count; i++)
+                {
+                    if (stored[i].Index == counter)
+                    {
+                        position = i;
+                        break;
+                    }
+                }
+
                 if (position < 0)
                 {
                     ThrowHelper.ThrowProtocol(ProtocolError.DuplicatedMessage, "The message key for this counter was already used.");

@@ -17,8 +17,17 @@ public sealed class SottoServerFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    public SottoServerFactory(IDictionary<string, string?>? settings = null, FakeTimeProvider? time = null)
+    /// <summary>
+    /// <paramref name="settings"/> override configuration keys; <paramref name="time"/> replaces the clock;
+    /// <paramref name="kestrel"/> serves over a real Kestrel socket on a free loopback port (request-size limits, raw TCP).
+    /// </summary>
+    public SottoServerFactory(IDictionary<string, string?>? settings = null, FakeTimeProvider? time = null, bool kestrel = false)
     {
+        if (kestrel)
+        {
+            UseKestrel(0);
+        }
+
         DataDirectory = Directory.CreateTempSubdirectory("sotto-server-test-").FullName;
         Time = time;
         _settings = new Dictionary<string, string?>
@@ -27,6 +36,8 @@ public sealed class SottoServerFactory : WebApplicationFactory<Program>
             ["Storage:Sqlite:Synchronous"] = "Normal",
             ["RateLimits:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore.Routing"] = "Error",
         };
         if (settings is not null)
         {

@@ -124,11 +124,12 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 continue;
             }
 
+            // Read one more than can be pushed, to know whether the queue is drained without another round trip.
             int want = Math.Min(room, ReadBatch);
             IReadOnlyList<StoredEnvelope> batch;
             try
             {
-                batch = await _store.ReadAsync(_device, _lastSequence, want, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
             catch (StorageException ex)
             {
@@ -137,8 +138,10 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 return;
             }
 
-            foreach (var envelope in batch)
+            int push = Math.Min(batch.Count, want);
+            for (int i = 0; i < push; i++)
             {
+                var envelope = batch[i];
                 lock (_unacknowledged)
                 {
                     _unacknowledged.Add(envelope.Id);
@@ -149,7 +152,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 _pushed++;
             }
 
-            if (batch.Count == want)
+            if (batch.Count > want)
             {
                 continue;
             }

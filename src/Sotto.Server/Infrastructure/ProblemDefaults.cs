@@ -20,11 +20,20 @@ internal static class ProblemDefaults
 
         if (problem.Detail is null)
         {
+            // Responses the framework produces without an exception (status-code pages) get a readable detail too.
             problem.Detail = status switch
             {
+                StatusCodes.Status400BadRequest => "The request is malformed.",
+                StatusCodes.Status401Unauthorized => "Device credentials are missing or wrong.",
+                StatusCodes.Status403Forbidden => "This device may not do this.",
                 StatusCodes.Status404NotFound => "No such resource.",
                 StatusCodes.Status405MethodNotAllowed => "The resource does not support this method.",
-                _ => null,
+                StatusCodes.Status411LengthRequired => "A request body with a length is required.",
+                StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
+                StatusCodes.Status415UnsupportedMediaType => "The request body must be application/json.",
+                StatusCodes.Status429TooManyRequests => "Too many requests; retry later.",
+                >= 500 => "The server could not handle the request.",
+                _ => "The request was refused.",
             };
         }
 

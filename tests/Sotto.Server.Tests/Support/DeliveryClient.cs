@@ -110,10 +110,14 @@ public sealed class DeliveryClient : IAsyncDisposable
     {
         try
         {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             if (_socket.State == WebSocketState.Open)
             {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+            }
+            else if (_socket.State == WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)

@@ -224,7 +224,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 {
                     if (buffer.Length >= _options.MaxClientFrameBytes)
                     {
-                        await ViolationAsync(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxClientFrameBytes} bytes").ConfigureAwait(false);
+                        await ViolationAsync(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxClientFrameBytes} bytes", cancellationToken).ConfigureAwait(false);
                         return;
                     }
 
@@ -246,7 +246,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
 
                 if (result.MessageType == WebSocketMessageType.Text)
                 {
-                    await ViolationAsync(WebSocketCloseStatus.InvalidMessageType, "only binary ClientFrame messages are accepted").ConfigureAwait(false);
+                    await ViolationAsync(WebSocketCloseStatus.InvalidMessageType, "only binary ClientFrame messages are accepted", cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -271,7 +271,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
         catch (InvalidProtocolBufferException)
         {
-            await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed frame: not a ClientFrame").ConfigureAwait(false);
+            await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed frame: not a ClientFrame", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -281,7 +281,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 var raw = frame.Ack.EnvelopeIds;
                 if (raw.Count is 0 or > MaxIdsPerAck)
                 {
-                    await ViolationAsync(WebSocketCloseStatus.PolicyViolation, $"an ack carries 1 to {MaxIdsPerAck} envelope ids").ConfigureAwait(false);
+                    await ViolationAsync(WebSocketCloseStatus.PolicyViolation, $"an ack carries 1 to {MaxIdsPerAck} envelope ids", cancellationToken).ConfigureAwait(false);
                     return false;
                 }
 
@@ -290,7 +290,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 {
                     if (!EnvelopeIds.TryParse(raw[i], out ids[i]))
                     {
-                        await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed envelope id in ack").ConfigureAwait(false);
+                        await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed envelope id in ack", cancellationToken).ConfigureAwait(false);
                         return false;
                     }
                 }
@@ -305,7 +305,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 return true;
 
             default:
-                await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "empty or unknown ClientFrame").ConfigureAwait(false);
+                await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "empty or unknown ClientFrame", cancellationToken).ConfigureAwait(false);
                 return false;
         }
     }
@@ -346,10 +346,23 @@ internal sealed class DeliveryConnection : IDeliveryListener
 
     // ---- closing ----
 
-    private async Task ViolationAsync(WebSocketCloseStatus status, string reason)
+    /// <summary>
+    /// Closes for a client protocol violation, then keeps reading (and discarding) until the client's close frame, so
+    /// that the client sees the status and reason instead of a reset; the grace timer aborts a client that never answers.
+    /// </summary>
+    private async Task ViolationAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
     {
         Log.ClientProtocolViolation(_logger, (int)status, reason);
         await CloseAsync(status, reason).ConfigureAwait(false);
+        var discard = _receiveBuffer;
+        while (_socket.State == WebSocketState.CloseSent)
+        {
+            var result = await _socket.ReceiveAsync(discard.AsMemory(), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed class MessagingTests : IDisposable
     {
         var anonymous = server.CreateClient();
         var link = await Api.ReadAsync<LinkRequestCreated>(await anonymous.PostAsJsonAsync("/v1/devices/link", new LinkRequestCreate { PublicKey = [1] }, Api.Json, Ct), HttpStatusCode.Created);
-        await server.ClientFor(primary).PutAsJsonAsync($"/v1/devices/link/{link.Code}", new Wire.LinkApproval { ProvisioningMessage = [1] }, Api.Json, Ct);
+        await server.ClientFor(primary).PutAsJsonAsync($"/v1/devices/link/{link.Code}", new Sotto.Wire.LinkApproval { ProvisioningMessage = [1] }, Api.Json, Ct);
         using var complete = await anonymous.PostAsJsonAsync($"/v1/devices/link/{link.Code}/complete", new LinkCompleteRequest
         {
             Token = link.Token,

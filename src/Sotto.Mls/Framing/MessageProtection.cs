@@ -21,7 +21,7 @@ namespace Sotto.Mls.Framing;
 /// </summary>
 internal static class MessageProtection
 {
-    private const int SenderDataSize = 10;
+    private const int SenderDataSize = 12;
 
     public static PrivateMessage Encrypt(
         CipherSuite suite, AuthenticatedContent content, SecretTree secretTree, SenderDataSecret senderDataSecret, int paddingBlockSize, IRandom random)

@@ -71,6 +71,11 @@ public sealed class PublicMessage
 
     internal static PublicMessage Create(AuthenticatedContent content, GroupContext context, ReadOnlySpan<byte> membershipKey)
     {
+        if (content.Content.ContentType == ContentType.Application)
+        {
+            throw new ArgumentException("Application data must be sent as a PrivateMessage (RFC 9420 §6).", nameof(content));
+        }
+
         byte[]? tag = null;
         if (content.Content.Sender.Type == SenderType.Member)
         {

@@ -21,44 +21,9 @@ public sealed partial class MlsGroup
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
         options.Validate();
-        var suite = CipherSuite.FromId(welcome.CipherSuite);
-        if (bundle.KeyPackage.CipherSuite != suite.Id)
-        {
-            throw new MlsException(MlsError.InvalidWelcome, "The Welcome's cipher suite does not match the KeyPackage.");
-        }
-
-        var reference = bundle.KeyPackage.Ref;
-        var entry = welcome.Secrets.FirstOrDefault(s => s.NewMember.AsSpan().SequenceEqual(reference))
-            ?? throw new MlsException(MlsError.WelcomeNotForUs, "The Welcome has no secrets for this KeyPackage.");
-        var secretsBytes = suite.DecryptWithLabel(bundle.InitKey.PrivateKey.Span, "Welcome"u8, welcome.EncryptedGroupInfo, entry.EncryptedSecrets.KemOutput, entry.EncryptedSecrets.Ciphertext)
-            ?? throw new MlsException(MlsError.DecryptionFailed, "The Welcome's group secrets do not decrypt.");
-        using var groupSecrets = GroupSecrets.Decode(secretsBytes);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(secretsBytes);
-        if (groupSecrets.JoinerSecret.Length != CipherSuite.HashSize || groupSecrets.PathSecret is { Length: not CipherSuite.HashSize })
-        {
-            throw new MlsException(MlsError.InvalidWelcome, "The Welcome's secrets have the wrong length.");
-        }
-
-        var psks = new List<(PreSharedKeyId, byte[])>();
-        foreach (var id in groupSecrets.Psks)
-        {
-            psks.Add((id, LookupPsk(id, options, null)));
-        }
-
-        using var psk = KeyScheduler.DerivePskSecret(psks);
-        using var joiner = new JoinerSecret(groupSecrets.JoinerSecret);
-        using var welcomeSecret = KeyScheduler.DeriveWelcomeSecret(joiner, psk);
-        var (key, nonce) = KeyScheduler.WelcomeKeyAndNonce(suite, welcomeSecret);
-        var groupInfoBytes = suite.AeadOpen(key, nonce, [], welcome.EncryptedGroupInfo)
-            ?? throw new MlsException(MlsError.DecryptionFailed, "The Welcome's GroupInfo does not decrypt.");
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
-        var groupInfo = GroupInfoIn.Decode(groupInfoBytes);
+        using var decrypted = DecryptWelcome(welcome, bundle.KeyPackage, bundle.InitKey, options);
+        var (suite, groupSecrets, groupInfo, joiner, psk) = (decrypted.Suite, decrypted.GroupSecrets, decrypted.GroupInfo, decrypted.Joiner, decrypted.Psk);
         var context = groupInfo.GroupContext;
-        if (context.CipherSuite != suite.Id)
-        {
-            throw new MlsException(MlsError.InvalidWelcome, "The GroupInfo's cipher suite does not match the Welcome.");
-        }
-
         var tree = ResolveTree(groupInfo, ratchetTree);
         VerifyGroupInfo(groupInfo, tree, suite, options);
 
@@ -107,6 +72,53 @@ public sealed partial class MlsGroup
             ConfirmationTag = groupInfo.ConfirmationTag,
         };
         return new MlsGroup(epoch, bundle.Signer, options, random);
+    }
+
+    /// <summary>
+    /// The first half of joining (§12.4.3.1): finds this KeyPackage's entry, decrypts the GroupSecrets, derives the
+    /// welcome secret (with the PSKs) and decrypts the GroupInfo. Nothing in the GroupInfo is verified yet.
+    /// </summary>
+    internal static DecryptedWelcome DecryptWelcome(Welcome welcome, KeyPackage keyPackage, HpkeKeyPair initKey, MlsGroupOptions options)
+    {
+        var suite = CipherSuite.FromId(welcome.CipherSuite);
+        if (keyPackage.CipherSuite != suite.Id)
+        {
+            throw new MlsException(MlsError.InvalidWelcome, "The Welcome's cipher suite does not match the KeyPackage.");
+        }
+
+        var reference = keyPackage.Ref;
+        var entry = welcome.Secrets.FirstOrDefault(s => s.NewMember.AsSpan().SequenceEqual(reference))
+            ?? throw new MlsException(MlsError.WelcomeNotForUs, "The Welcome has no secrets for this KeyPackage.");
+        var secretsBytes = suite.DecryptWithLabel(initKey.PrivateKey.Span, "Welcome"u8, welcome.EncryptedGroupInfo, entry.EncryptedSecrets.KemOutput, entry.EncryptedSecrets.Ciphertext)
+            ?? throw new MlsException(MlsError.DecryptionFailed, "The Welcome's group secrets do not decrypt.");
+        var groupSecrets = GroupSecrets.Decode(secretsBytes);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(secretsBytes);
+        if (groupSecrets.JoinerSecret.Length != CipherSuite.HashSize || groupSecrets.PathSecret is { Length: not CipherSuite.HashSize })
+        {
+            throw new MlsException(MlsError.InvalidWelcome, "The Welcome's secrets have the wrong length.");
+        }
+
+        var psks = new List<(PreSharedKeyId, byte[])>();
+        foreach (var id in groupSecrets.Psks)
+        {
+            psks.Add((id, LookupPsk(id, options, null)));
+        }
+
+        var psk = KeyScheduler.DerivePskSecret(psks);
+        var joiner = new JoinerSecret(groupSecrets.JoinerSecret);
+        using var welcomeSecret = KeyScheduler.DeriveWelcomeSecret(joiner, psk);
+        var (key, nonce) = KeyScheduler.WelcomeKeyAndNonce(suite, welcomeSecret);
+        var groupInfoBytes = suite.AeadOpen(key, nonce, [], welcome.EncryptedGroupInfo)
+            ?? throw new MlsException(MlsError.DecryptionFailed, "The Welcome's GroupInfo does not decrypt.");
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        var groupInfo = GroupInfoIn.Decode(groupInfoBytes);
+        var context = groupInfo.GroupContext;
+        if (context.CipherSuite != suite.Id)
+        {
+            throw new MlsException(MlsError.InvalidWelcome, "The GroupInfo's cipher suite does not match the Welcome.");
+        }
+
+        return new DecryptedWelcome(suite, groupSecrets, groupInfo, joiner, psk);
     }
 
     /// <summary>
@@ -239,5 +251,26 @@ public sealed partial class MlsGroup
         }
 
         TreeValidator.Validate(tree, groupInfo.GroupContext, suite, options.CredentialValidator, options.CheckReceivedLifetimes ? options.TimeProvider.GetUtcNow() : null);
+    }
+}
+
+/// <summary>The decrypted parts of a Welcome; owns the secrets.</summary>
+internal sealed class DecryptedWelcome(CipherSuite suite, GroupSecrets groupSecrets, GroupInfoIn groupInfo, JoinerSecret joiner, PskSecret psk) : IDisposable
+{
+    public CipherSuite Suite { get; } = suite;
+
+    public GroupSecrets GroupSecrets { get; } = groupSecrets;
+
+    public GroupInfoIn GroupInfo { get; } = groupInfo;
+
+    public JoinerSecret Joiner { get; } = joiner;
+
+    public PskSecret Psk { get; } = psk;
+
+    public void Dispose()
+    {
+        GroupSecrets.Dispose();
+        Joiner.Dispose();
+        Psk.Dispose();
     }
 }

@@ -194,7 +194,13 @@ internal static class TreeKem
     /// </summary>
     public static CommitSecret ProcessPath(
         CipherSuite suite, RatchetTree tree, TreePrivateKeys keys, LeafIndex sender, UpdatePath path,
-        IReadOnlySet<uint>? excludedLeaves, Func<byte[], byte[]> contextForTreeHash)
+        IReadOnlySet<uint>? excludedLeaves, Func<byte[], byte[]> contextForTreeHash) =>
+        ProcessPath(suite, tree, keys, sender, path, excludedLeaves, contextForTreeHash, out _);
+
+    /// <summary>As above; also returns the path secret this member decrypted (for known-answer tests).</summary>
+    public static CommitSecret ProcessPath(
+        CipherSuite suite, RatchetTree tree, TreePrivateKeys keys, LeafIndex sender, UpdatePath path,
+        IReadOnlySet<uint>? excludedLeaves, Func<byte[], byte[]> contextForTreeHash, out byte[] decryptedPathSecret)
     {
         var filtered = tree.FilteredDirectPath(sender);
         if (path.Nodes.Count != filtered.Count)
@@ -280,7 +286,7 @@ internal static class TreeKem
         }
 
         var secret = new PathSecret(decrypted);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(decrypted);
+        decryptedPathSecret = decrypted;
         for (int i = index; i < filtered.Count; i++)
         {
             var pair = secret.DeriveKeyPair(suite);

@@ -77,7 +77,7 @@ public sealed class KeyScheduleVectorTests
     public void TranscriptHashesMatchVector(int index)
     {
         var v = MlsVectors.Load("transcript-hashes.json")[index];
-        var content = Framing.AuthenticatedContent.Decode(v.Bytes("authenticated_content"));
+        var content = Sotto.Mls.Framing.AuthenticatedContent.Decode(v.Bytes("authenticated_content"));
         Assert.Equal(ContentType.Commit, content.Content.ContentType);
         var confirmed = TranscriptHash.Confirmed(v.Bytes("interim_transcript_hash_before"), content);
         Assert.Equal(v.Bytes("confirmed_transcript_hash_after"), confirmed);

@@ -51,6 +51,42 @@ public sealed class HostingTests
 
     [Fact]
     [Trait("Category", "Integration")]
+    public async Task TheServerServesHttpsWithTheConfiguredCertificate()
+    {
+        var directory = Directory.CreateTempSubdirectory("sotto-https-").FullName;
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var pfx = Path.Combine(directory, "server.pfx");
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pw"), TestContext.Current.CancellationToken);
+
+            using var server = await ServerProcess.StartAsync(Path.Combine(directory, "data"), ServerProcess.FreePort(), https: true, "--cert", pfx, "--cert-password", "pw");
+
+            System.Security.Cryptography.X509Certificates.X509Certificate2? seen = null;
+            using var handler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+                {
+                    seen = cert is null ? null : new System.Security.Cryptography.X509Certificates.X509Certificate2(cert);
+                    return true;
+                },
+            };
+            using var client = new HttpClient(handler) { BaseAddress = server.Address };
+            using var response = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(certificate.Thumbprint, seen?.Thumbprint);
+            Assert.DoesNotContain("plain HTTP", server.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
     public async Task InvalidConfigurationStopsTheProcessWithExitCodeTwoAndAClearLine()
     {
         var directory = Directory.CreateTempSubdirectory("sotto-bad-config-").FullName;

@@ -53,10 +53,15 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts the server and waits until <c>/health</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] extraArgs) =>
+        StartAsync(dataDirectory, port, https: false, extraArgs);
+
+    /// <summary>Starts the server (over https when asked; any certificate is accepted) and waits for <c>/health</c>.</summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, bool https, params string[] extraArgs)
     {
-        var server = Launch(dataDirectory, port, extraArgs);
-        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(2) };
+        var server = Launch(dataDirectory, port, extraArgs, https);
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -116,9 +121,9 @@ public sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
-    private static ServerProcess Launch(string dataDirectory, int port, string[] extraArgs)
+    private static ServerProcess Launch(string dataDirectory, int port, string[] extraArgs, bool https = false)
     {
-        var address = new Uri($"http://127.0.0.1:{port}");
+        var address = new Uri($"{(https ? "https" : "http")}://127.0.0.1:{port}");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

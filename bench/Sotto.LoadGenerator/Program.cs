@@ -60,6 +60,12 @@ if (options.Mode is "all" or "idle")
     long after = server.ResidentBytes();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"idle: server RSS {before / 1048576.0:F1} MiB before, {after / 1048576.0:F1} MiB with {devices.Count} connections: {(after - before) / (double)devices.Count / 1024:F1} KiB per idle connection"));
+    if (options.Hold > 0)
+    {
+        Console.WriteLine($"holding the connections for {options.Hold} s (server pid {server.ProcessId})");
+        await Task.Delay(TimeSpan.FromSeconds(options.Hold));
+    }
+
     Fleet.Close(devices);
 }
 
@@ -72,7 +78,7 @@ static string CpuLine(ServerUnderTest server, (TimeSpan Server, TimeSpan Self) b
         $"  cpu: server {serverCpu.TotalSeconds:F1} s, load generator {selfCpu.TotalSeconds:F1} s for {result.TotalSent} sends = server {serverCpu.TotalMilliseconds * 1000 / Math.Max(1, result.TotalSent):F0} µs per message; machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
 }
 
-internal sealed record Options(string Mode, int Devices, int Connections, int Seconds, int Concurrency, double? Rate, string ServerDll, List<string> ServerArgs)
+internal sealed record Options(string Mode, int Devices, int Connections, int Seconds, int Concurrency, double? Rate, string ServerDll, List<string> ServerArgs, int Hold = 0)
 {
     public static Options Parse(string[] args)
     {
@@ -89,6 +95,7 @@ internal sealed record Options(string Mode, int Devices, int Connections, int Se
                 "--concurrency" => o with { Concurrency = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--rate" => o with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--server-dll" => o with { ServerDll = Next() },
+                "--hold" => o with { Hold = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--server-arg" => o with { ServerArgs = [.. o.ServerArgs, Next()] },
                 _ => throw new ArgumentException("unknown option " + args[i]),
             };

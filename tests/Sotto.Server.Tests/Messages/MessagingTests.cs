@@ -240,6 +240,20 @@ public sealed class MessagingTests : IDisposable
     }
 
     [Fact]
+    public async Task ServerShutdownClosesConnectionsWith1001()
+    {
+        var (_, bob) = await AliceAndBobAsync();
+        await using var socket = await DeliveryClient.ConnectAsync(_server, bob);
+        await socket.DrainAsync();
+
+        _server.Service<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, status);
+        Assert.Equal("server shutting down", reason);
+    }
+
+    [Fact]
     public async Task RemovingADeviceClosesItsConnectionWith4403()
     {
         var (_, bob) = await AliceAndBobAsync();

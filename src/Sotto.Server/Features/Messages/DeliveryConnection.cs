@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Sotto.Server.Storage;
@@ -41,11 +40,11 @@ internal sealed class DeliveryConnection : IDeliveryListener
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly SemaphoreSlim _deleteSlots = new(MaxPendingDeletes, MaxPendingDeletes);
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly AsyncSignal _wake = new();
+    private SemaphoreSlim? _deleteSlots;
     private readonly HashSet<Guid> _unacknowledged = [];
     private readonly CancellationTokenSource _pumpStop = new();
-    private byte[] _receiveBuffer = new byte[256];
+    private byte[] _receiveBuffer = new byte[64];
     private long _lastSequence;
     private long _pushed;
     private long _acknowledged;
@@ -63,13 +62,17 @@ internal sealed class DeliveryConnection : IDeliveryListener
         _logger = logger;
     }
 
-    public async Task RunAsync(CancellationToken connectionAborted, CancellationToken serverStopping)
+    /// <summary>
+    /// Runs the connection until either side closes it. Memory matters here (one instance per idle device): no
+    /// linked token sources or per-connection registrations; server shutdown reaches the connection through
+    /// <see cref="DeliveryConnections"/>.
+    /// </summary>
+    public async Task RunAsync(DeliveryConnections registry, CancellationToken connectionAborted)
     {
         Log.ConnectionOpened(_logger, _device.DeviceId, _device.AccountId);
         await using var subscription = await _bus.SubscribeAsync(_device, this, connectionAborted).ConfigureAwait(false);
-        using var stopping = serverStopping.Register(() => _ = CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        using var pumpToken = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted, _pumpStop.Token);
-        var pump = PumpAsync(pumpToken.Token);
+        registry.Add(this);
+        var pump = PumpAsync(_pumpStop.Token);
         try
         {
             await ReceiveAsync(connectionAborted).ConfigureAwait(false);
@@ -80,7 +83,8 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
         finally
         {
-            await _pumpStop.CancelAsync().ConfigureAwait(false);
+            registry.Remove(this);
+            await StopPumpAsync().ConfigureAwait(false);
         }
 
         try
@@ -99,7 +103,10 @@ internal sealed class DeliveryConnection : IDeliveryListener
         Log.ConnectionClosed(_logger, _closeReason, _pushed, _acknowledged);
     }
 
-    public void OnEnvelopesAvailable() => _wake.Writer.TryWrite(true);
+    public void OnEnvelopesAvailable() => _wake.Set();
+
+    /// <summary>Server shutdown: tell the client to come back later.</summary>
+    public Task CloseForShutdownAsync() => CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
 
     public void OnDisconnect(DisconnectReason reason) => _ = reason == DisconnectReason.Displaced
         ? CloseAsync(Displaced, "connected elsewhere")
@@ -120,7 +127,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
 
             if (room <= 0)
             {
-                await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                await _wake.WaitAsync().ConfigureAwait(false);
                 continue;
             }
 
@@ -163,7 +170,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 drained = true;
             }
 
-            await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await _wake.WaitAsync().ConfigureAwait(false);
         }
     }
 
@@ -233,7 +240,9 @@ internal sealed class DeliveryConnection : IDeliveryListener
                     buffer = larger;
                 }
 
-                result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                // No token: a cancellable receive registers a callback per call (memory per idle connection), and an
+                // aborted connection fails the pending receive anyway.
+                result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     if (Volatile.Read(ref _closing) == 0)
@@ -296,6 +305,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 }
 
                 Acknowledge(ids);
+                _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
                 await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _ = DeleteAsync(ids);
                 return true;
@@ -324,7 +334,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
         _acknowledged += ids.Length;
         if (freed)
         {
-            _wake.Writer.TryWrite(true);
+            _wake.Set();
         }
     }
 
@@ -340,7 +350,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
         finally
         {
-            _deleteSlots.Release();
+            _deleteSlots!.Release();
         }
     }
 
@@ -377,17 +387,23 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
 
         _closeReason = reason;
+        await StopPumpAsync().ConfigureAwait(false);
+
+        await TrySendCloseAsync(status, reason).ConfigureAwait(false);
+        _ = AbortAfterGraceAsync();
+    }
+
+    private async Task StopPumpAsync()
+    {
         try
         {
             await _pumpStop.CancelAsync().ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
-            return;
         }
 
-        await TrySendCloseAsync(status, reason).ConfigureAwait(false);
-        _ = AbortAfterGraceAsync();
+        _wake.Set();
     }
 
     private async Task TrySendCloseAsync(WebSocketCloseStatus status, string? reason)
@@ -415,6 +431,69 @@ internal sealed class DeliveryConnection : IDeliveryListener
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             _socket.Abort();
+        }
+    }
+}
+
+/// <summary>
+/// A single-waiter auto-reset signal: <see cref="Set"/> wakes the pending <see cref="WaitAsync"/>, or the next one
+/// if none is pending. Cheaper per connection than a channel.
+/// </summary>
+internal sealed class AsyncSignal
+{
+    private readonly Lock _gate = new();
+    private TaskCompletionSource? _waiter;
+    private bool _set;
+
+    public void Set()
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            waiter = _waiter;
+            _waiter = null;
+            if (waiter is null)
+            {
+                _set = true;
+                return;
+            }
+        }
+
+        waiter.TrySetResult();
+    }
+
+    public Task WaitAsync()
+    {
+        lock (_gate)
+        {
+            if (_set)
+            {
+                _set = false;
+                return Task.CompletedTask;
+            }
+
+            _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _waiter.Task;
+        }
+    }
+}
+
+/// <summary>The delivery connections of this node, so that shutdown can close them with 1001 in one sweep.</summary>
+internal sealed class DeliveryConnections
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<DeliveryConnection, byte> _open = new(ReferenceEqualityComparer.Instance);
+
+    public int Count => _open.Count;
+
+    public void Add(DeliveryConnection connection) => _open.TryAdd(connection, 0);
+
+    public void Remove(DeliveryConnection connection) => _open.TryRemove(connection, out _);
+
+    public void CloseAll()
+    {
+        foreach (var connection in _open.Keys)
+        {
+            _ = connection.CloseForShutdownAsync();
         }
     }
 }

@@ -397,6 +397,8 @@ public sealed partial class SottoClient
                 }
                 catch (ProtocolException ex) when (ex.Code == ProtocolError.UntrustedIdentity)
                 {
+                    // Remember the new key (safety-number and trust show it); nothing else of this round is kept.
+                    tx.Dispose();
                     await RecordSeenIdentityAsync(accountId, identity, cancellationToken).ConfigureAwait(false);
                     throw IdentityChangedError(username, ex);
                 }

@@ -64,6 +64,9 @@ public sealed partial class SottoClient : IAsyncDisposable
 
     internal static AccountInfo ToInfo(LocalAccount account) => new(account.Server, account.AccountId, account.Username, account.DeviceId);
 
+    /// <summary>The stored account record, credentials included (tests and tools of this repository).</summary>
+    internal Task<LocalAccount?> GetLocalAccountAsync(CancellationToken cancellationToken = default) => LoadAccountAsync(cancellationToken);
+
     private async Task<LocalAccount?> LoadAccountAsync(CancellationToken cancellationToken)
     {
         if (_account is not null)

@@ -52,12 +52,16 @@ public sealed class LoopbackServer : IAsyncDisposable
     }
 
     /// <summary>A client for a new profile directory <paramref name="name"/> under <see cref="Root"/>.</summary>
-    public SottoClient NewClient(string name, Action<SottoClientOptions>? configure = null)
+    public SottoClient NewClient(string name, Action<SottoClientOptions>? configure = null, Func<Sotto.Client.Storage.IClientStore, Sotto.Client.Storage.IClientStore>? wrapStore = null)
     {
         var builder = new SottoClientBuilder()
             .UseServer(Address)
             .UseProfileDirectory(ProfilePath(name))
-            .UseSqliteStore();
+            .UseStore(context =>
+            {
+                var store = SqliteClientStore.Open(context.ProfileDirectory, context.TimeProvider);
+                return wrapStore is null ? store : wrapStore(store);
+            });
         if (configure is not null)
         {
             builder.Configure(configure);

@@ -44,6 +44,7 @@ public sealed partial class SottoClient : IAsyncDisposable
         _handler = builder.HttpMessageHandler;
         _configuredServer = builder.Server;
         ProfileDirectory = builder.ProfileDirectory!;
+        StartExpiryScheduler();
     }
 
     /// <summary>Where this device's state lives.</summary>
@@ -58,6 +59,7 @@ public sealed partial class SottoClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopExpirySchedulerAsync().ConfigureAwait(false);
         _api?.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
     }

@@ -27,7 +27,7 @@ public sealed class StabilityTests
     public void StoredHistoryEnumsAreStable()
     {
         Assert.Equal([("Message", 1), ("IdentityChanged", 2), ("DecryptionFailed", 3), ("TimerChanged", 4)], Enum.GetValues<HistoryKind>().Select(v => (v.ToString(), (int)v)));
-        Assert.Equal([("Received", 0), ("Sending", 1), ("Sent", 2), ("Failed", 3)], Enum.GetValues<DeliveryStatus>().Select(v => (v.ToString(), (int)v)));
+        Assert.Equal([("Received", 0), ("Sending", 1), ("Sent", 2), ("Failed", 3), ("Delivered", 4), ("Read", 5)], Enum.GetValues<DeliveryStatus>().Select(v => (v.ToString(), (int)v)));
     }
 
     [Fact]

@@ -29,8 +29,9 @@ public sealed class ChatTests
         Assert.Equal(("bob", reply.Id, "Hi Alice"), (atAlice.From, atAlice.Id, atAlice.Text));
 
         var aliceHistory = await alice.GetHistoryAsync("bob", Ct);
+        // Bob's device sent a delivery receipt for "Hello Bob" once it was stored.
         Assert.Equal(
-            [("alice", true, "Hello Bob", DeliveryStatus.Sent), ("bob", false, "Hi Alice", DeliveryStatus.Received)],
+            [("alice", true, "Hello Bob", DeliveryStatus.Delivered), ("bob", false, "Hi Alice", DeliveryStatus.Received)],
             aliceHistory.Select(h => (h.From, h.Outgoing, h.Text, h.Status)));
         var bobHistory = await bob.GetHistoryAsync("alice", Ct);
         Assert.Equal([sent.Id, reply.Id], bobHistory.Select(h => h.Id));

@@ -26,6 +26,8 @@ public sealed class FaultyStore(IClientStore inner) : IClientStore
         return proxy;
     }
 
+    public ValueTask<bool> PurgeDeletedContentAsync(CancellationToken cancellationToken = default) => inner.PurgeDeletedContentAsync(cancellationToken);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     internal bool ShouldFail() => Interlocked.Decrement(ref _failCommits) >= 0 || Interlocked.Increment(ref _failCommits) < 0;

@@ -52,7 +52,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     }
 
     /// <summary>A client for a new profile directory <paramref name="name"/> under <see cref="Root"/>.</summary>
-    public SottoClient NewClient(string name, Action<SottoClientOptions>? configure = null, Func<Sotto.Client.Storage.IClientStore, Sotto.Client.Storage.IClientStore>? wrapStore = null)
+    public SottoClient NewClient(string name, Action<SottoClientOptions>? configure = null, Func<Sotto.Client.Storage.IClientStore, Sotto.Client.Storage.IClientStore>? wrapStore = null, TimeProvider? time = null)
     {
         var builder = new SottoClientBuilder()
             .UseServer(Address)
@@ -62,6 +62,11 @@ public sealed class LoopbackServer : IAsyncDisposable
                 var store = SqliteClientStore.Open(context.ProfileDirectory, context.TimeProvider);
                 return wrapStore is null ? store : wrapStore(store);
             });
+        if (time is not null)
+        {
+            builder.UseTimeProvider(time);
+        }
+
         if (configure is not null)
         {
             builder.Configure(configure);
@@ -75,9 +80,9 @@ public sealed class LoopbackServer : IAsyncDisposable
     public string ProfilePath(string name) => Path.Combine(Root, "profiles", name);
 
     /// <summary>Registers a new profile as <paramref name="username"/>.</summary>
-    public async Task<SottoClient> RegisterAsync(string username)
+    public async Task<SottoClient> RegisterAsync(string username, TimeProvider? time = null)
     {
-        var client = NewClient(username);
+        var client = NewClient(username, time: time);
         await client.RegisterAsync(username, cancellationToken: TestContext.Current.CancellationToken);
         return client;
     }
@@ -115,15 +120,18 @@ public sealed class LoopbackServer : IAsyncDisposable
 /// <summary>Helpers for draining a client's events in tests.</summary>
 public static class ClientExtensions
 {
-    /// <summary>Receives until the queue is drained (and nothing more arrives for <paramref name="idle"/>).</summary>
-    public static async Task<List<ClientEvent>> ReceiveAllAsync(this SottoClient client, TimeSpan? idle = null)
+    /// <summary>
+    /// Receives until the queue is drained (and nothing more arrives for <paramref name="idle"/>). Receipts and typing
+    /// notifications are left out unless <paramref name="all"/>.
+    /// </summary>
+    public static async Task<List<ClientEvent>> ReceiveAllAsync(this SottoClient client, TimeSpan? idle = null, bool all = false)
     {
         var events = new List<ClientEvent>();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(TimeSpan.FromSeconds(60));
         await foreach (var e in client.ReceiveAsync(new ReceiveOptions { IdleTimeout = idle ?? TimeSpan.Zero }, cts.Token))
         {
-            if (e is not QueueDrained)
+            if (e is not QueueDrained && (all || e is not (ReceiptReceived or TypingReceived)))
             {
                 events.Add(e);
             }

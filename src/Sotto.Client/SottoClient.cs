@@ -33,6 +33,7 @@ public sealed partial class SottoClient : IAsyncDisposable
     private readonly Uri? _configuredServer;
     private ServerApi? _api;
     private LocalAccount? _account;
+    private int _disposed;
 
     internal SottoClient(SottoClientBuilder builder, IClientStore store)
     {
@@ -59,6 +60,11 @@ public sealed partial class SottoClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopExpirySchedulerAsync().ConfigureAwait(false);
         _api?.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);

@@ -59,6 +59,9 @@ public sealed partial class MlsGroup : IDisposable
 
     public IEnumerable<(LeafIndex Index, LeafNode Leaf)> Members => _epoch.Tree.Members();
 
+    /// <summary>The current epoch's secrets, for tests that forge messages.</summary>
+    internal KeySchedule.EpochSecrets CurrentSecrets => _epoch.Secrets;
+
     /// <summary>Epochs before the current one still held for late application messages.</summary>
     public IEnumerable<ulong> PastEpochs => _past.Select(p => p.Context.Epoch);
 

@@ -281,10 +281,10 @@ public sealed class HpkeKeyPair(SecretBytes privateKey, byte[] publicKey) : IDis
     public void Dispose() => PrivateKey.Dispose();
 }
 
-/// <summary>An Ed25519 signing key (the 32-byte seed) and its public key.</summary>
+/// <summary>An Ed25519 signing key (stored as the 32-byte seed) and its public key.</summary>
 public sealed class SignaturePrivateKey : IDisposable
 {
-    private readonly SecretBytes _seed;
+    private readonly Ed25519SigningKey _key;
 
     public SignaturePrivateKey(ReadOnlySpan<byte> seed)
     {
@@ -293,12 +293,10 @@ public sealed class SignaturePrivateKey : IDisposable
             throw new ArgumentException("An Ed25519 private key is 32 bytes.", nameof(seed));
         }
 
-        _seed = new SecretBytes(seed);
-        PublicKey = new byte[Ed25519.PublicKeySize];
-        Ed25519.DerivePublicKey(seed, PublicKey);
+        _key = new Ed25519SigningKey(seed);
     }
 
-    public byte[] PublicKey { get; }
+    public byte[] PublicKey => _key.PublicKey;
 
     public static SignaturePrivateKey Generate(IRandom random)
     {
@@ -310,14 +308,14 @@ public sealed class SignaturePrivateKey : IDisposable
     }
 
     /// <summary>The seed, for storage; the caller owns the copy.</summary>
-    public byte[] ExportPrivateKey() => _seed.Span.ToArray();
+    public byte[] ExportPrivateKey() => _key.ExportSeed();
 
     internal byte[] Sign(ReadOnlySpan<byte> message)
     {
         var signature = new byte[Ed25519.SignatureSize];
-        Ed25519.Sign(_seed.Span, message, signature);
+        _key.Sign(message, signature);
         return signature;
     }
 
-    public void Dispose() => _seed.Dispose();
+    public void Dispose() => _key.Dispose();
 }

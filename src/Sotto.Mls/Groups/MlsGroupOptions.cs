@@ -4,7 +4,7 @@ using Sotto.Mls.TreeSync;
 namespace Sotto.Mls.Groups;
 
 /// <summary>How a member runs its groups. Immutable after construction; one instance may serve many groups.</summary>
-public sealed class MlsGroupOptions
+public sealed record MlsGroupOptions
 {
     /// <summary>The clock for lifetime checks (injected; tests use a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Sotto.Mls.Framing;
+using Sotto.Mls.Groups;
+using Sotto.Mls.Messages;
+using Sotto.Mls.TreeMath;
+
+namespace Sotto.Benchmarks.Mls;
+
+/// <summary>
+/// A quick Stopwatch probe of the MLS workloads (not BenchmarkDotNet): <c>dotnet run -c Release --project
+/// bench/Sotto.Benchmarks -- mls-probe 1000</c>. Useful while optimising; the README table comes from the
+/// BenchmarkDotNet suite.
+/// </summary>
+internal static class MlsProbe
+{
+    public static void Run(int[] sizes)
+    {
+        foreach (var size in sizes)
+        {
+            foreach (var populated in new[] { false, true })
+            {
+                var sw = Stopwatch.StartNew();
+                var f = MlsFixture.Build(size, populated);
+                Console.WriteLine($"N={size} {(populated ? "populated" : "sparse")}: setup {sw.Elapsed.TotalSeconds:F1} s");
+                Measure("commit create (full path)", 20, () => { f.Alice.Commit(new CommitOptions { ForcePath = true }); f.Alice.ClearPendingCommit(); });
+                var commit = f.Alice.Commit(new CommitOptions { ForcePath = true }).Commit;
+                f.Alice.ClearPendingCommit();
+                var bytes = commit.Encode();
+                Measure("commit process", 20, () => f.Bob.ProcessMessage(bytes));
+                var kp = MlsFixture.KeyPackages(1, size + 1, f.Random, out _)[0];
+                Measure("add one: create", 20, () => { f.Alice.Commit(new CommitOptions { Proposals = [new AddProposal(kp.KeyPackage)] }); f.Alice.ClearPendingCommit(); });
+                var add = f.Alice.Commit(new CommitOptions { Proposals = [new AddProposal(kp.KeyPackage)] }).Commit.Encode();
+                f.Alice.ClearPendingCommit();
+                Measure("add one: process", 20, () => f.Bob.ProcessMessage(add));
+                var removed = new LeafIndex((uint)size - 1);
+                Measure("remove one: create", 20, () => { f.Alice.Commit(new CommitOptions { Proposals = [new RemoveProposal(removed.Value)] }); f.Alice.ClearPendingCommit(); });
+                var remove = f.Alice.Commit(new CommitOptions { Proposals = [new RemoveProposal(removed.Value)] }).Commit.Encode();
+                f.Alice.ClearPendingCommit();
+                Measure("remove one: process", 20, () => f.Bob.ProcessMessage(remove));
+                var payload = new byte[100];
+                for (int round = 0; round < 3; round++)
+                {
+                    var sw2 = Stopwatch.StartNew();
+                    var messages = new byte[1000][];
+                    for (int i = 0; i < messages.Length; i++)
+                    {
+                        messages[i] = f.Alice.Encrypt(payload).Encode();
+                    }
+
+                    var encrypt = sw2.Elapsed.TotalMilliseconds;
+                    sw2.Restart();
+                    foreach (var m in messages)
+                    {
+                        f.Bob.ProcessMessage(m);
+                    }
+
+                    Console.WriteLine($"  encrypt / decrypt (1000 × 100 B)  {encrypt:F1} µs / {sw2.Elapsed.TotalMilliseconds:F1} µs");
+                }
+            }
+        }
+    }
+
+    public static void Primitives()
+    {
+        var random = new Sotto.TestSupport.SeededRandom(1);
+        var seed = new byte[32];
+        random.Fill(seed);
+        var pub = new byte[32];
+        Sotto.Crypto.Ed25519.DerivePublicKey(seed, pub);
+        var msg = new byte[300];
+        var sig = new byte[64];
+        Measure("ed25519 sign", 5000, () => Sotto.Crypto.Ed25519.Sign(seed, msg, sig));
+        Measure("ed25519 verify", 5000, () => Sotto.Crypto.Ed25519.Verify(pub, msg, sig));
+        var x = new byte[32];
+        var shared = new byte[32];
+        Measure("x25519 base", 5000, () => Sotto.Crypto.X25519.DerivePublicKey(seed, x));
+        Measure("x25519 agree", 5000, () => Sotto.Crypto.X25519.TryAgree(seed, pub, shared));
+        var secret = new byte[32];
+        var outp = new byte[32];
+        Measure("expand with label", 20000, () => Sotto.Mls.CipherSuite.ExpandWithLabel(secret, "key"u8, [1, 2, 3, 4], outp));
+        var key = new byte[16];
+        var nonce = new byte[12];
+        var ct = new byte[316];
+        Measure("aes-gcm 300 B", 20000, () => Sotto.Crypto.AesGcmAead.Encrypt(key, nonce, msg, [], ct));
+        Measure("sha256 300 B", 20000, () => Sotto.Mls.CipherSuite.Hash(msg, outp));
+    }
+
+    private static void Measure(string name, int count, Action action)
+    {
+        action();
+        var sw = Stopwatch.StartNew();
+        for (int i = 1; i < count; i++)
+        {
+            action();
+        }
+
+        var per = sw.Elapsed.TotalMilliseconds / (count - 1);
+        Console.WriteLine(per >= 1 ? $"  {name,-28} {per,10:F2} ms" : $"  {name,-28} {per * 1000,10:F1} µs");
+    }
+}

@@ -3,61 +3,6 @@ using System.Security.Cryptography;
 namespace Sotto.Crypto;
 
 /// <summary>
-/// AES-CBC with PKCS#7 padding (the Signal message body cipher). Decryption failures — a wrong length or bad
-/// padding — return <see langword="false"/>, never an exception: the input comes from a peer.
-/// </summary>
-public static class AesCbc
-{
-    /// <summary>Size of the IV and of a block.</summary>
-    public const int BlockSize = 16;
-
-    /// <summary>Length of the ciphertext for a plaintext of <paramref name="plaintextLength"/> bytes.</summary>
-    public static int GetCiphertextLength(int plaintextLength) => (plaintextLength / BlockSize + 1) * BlockSize;
-
-    /// <summary>Encrypts with PKCS#7 padding; returns the ciphertext.</summary>
-    public static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext)
-    {
-        CheckKey(key);
-        Error.CheckLength(iv, BlockSize, nameof(iv));
-        using var aes = System.Security.Cryptography.Aes.Create();
-        aes.SetKey(key);
-        return aes.EncryptCbc(plaintext, iv, PaddingMode.PKCS7);
-    }
-
-    /// <summary>Decrypts and removes PKCS#7 padding; <see langword="false"/> when the ciphertext is malformed.</summary>
-    public static bool TryDecrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, out byte[] plaintext)
-    {
-        CheckKey(key);
-        Error.CheckLength(iv, BlockSize, nameof(iv));
-        plaintext = [];
-        if (ciphertext.Length == 0 || ciphertext.Length % BlockSize != 0)
-        {
-            return false;
-        }
-
-        using var aes = System.Security.Cryptography.Aes.Create();
-        aes.SetKey(key);
-        try
-        {
-            plaintext = aes.DecryptCbc(ciphertext, iv, PaddingMode.PKCS7);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
-
-    private static void CheckKey(ReadOnlySpan<byte> key)
-    {
-        if (key.Length is not (16 or 24 or 32))
-        {
-            Error.ThrowArgument(nameof(key), $"AES keys are 16, 24 or 32 bytes, not {key.Length}.");
-        }
-    }
-}
-
-/// <summary>
 /// AES-GCM with a 96-bit nonce and a 128-bit tag (RFC 5116 AEAD_AES_128_GCM / AEAD_AES_256_GCM).
 /// A failed tag check returns <see langword="false"/> (NSec <c>Decrypt</c>).
 /// </summary>

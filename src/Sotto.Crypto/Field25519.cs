@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sotto.Crypto;
 
@@ -103,18 +106,118 @@ internal struct Field25519
         return r;
     }
 
+    // Limbs stay below 2^52 between operations, so each column of a product is a sum of five terms below
+    // 2^52 · 19 · 2^52 < 2^109: it fits 128 bits with room to spare. The arithmetic below is unchecked on purpose
+    // (the project compiles with overflow checks, which would turn every 128-bit add into a slow checked one).
+    // Column sums are kept as (lo, hi) pairs of ulong rather than UInt128: the JIT keeps those in registers.
     internal static Field25519 Mul(in Field25519 a, in Field25519 b)
     {
-        ulong b1_19 = b._l1 * 19, b2_19 = b._l2 * 19, b3_19 = b._l3 * 19, b4_19 = b._l4 * 19;
-        UInt128 t0 = M(a._l0, b._l0) + M(a._l1, b4_19) + M(a._l2, b3_19) + M(a._l3, b2_19) + M(a._l4, b1_19);
-        UInt128 t1 = M(a._l0, b._l1) + M(a._l1, b._l0) + M(a._l2, b4_19) + M(a._l3, b3_19) + M(a._l4, b2_19);
-        UInt128 t2 = M(a._l0, b._l2) + M(a._l1, b._l1) + M(a._l2, b._l0) + M(a._l3, b4_19) + M(a._l4, b3_19);
-        UInt128 t3 = M(a._l0, b._l3) + M(a._l1, b._l2) + M(a._l2, b._l1) + M(a._l3, b._l0) + M(a._l4, b4_19);
-        UInt128 t4 = M(a._l0, b._l4) + M(a._l1, b._l3) + M(a._l2, b._l2) + M(a._l3, b._l1) + M(a._l4, b._l0);
-        return Reduce(t0, t1, t2, t3, t4);
+        unchecked
+        {
+            ulong a0 = a._l0, a1 = a._l1, a2 = a._l2, a3 = a._l3, a4 = a._l4;
+            ulong b0 = b._l0, b1 = b._l1, b2 = b._l2, b3 = b._l3, b4 = b._l4;
+            ulong b1_19 = b1 * 19, b2_19 = b2 * 19, b3_19 = b3 * 19, b4_19 = b4 * 19;
+
+            Product(a0, b0, out ulong c0, out ulong h0);
+            Accumulate(ref c0, ref h0, a1, b4_19);
+            Accumulate(ref c0, ref h0, a2, b3_19);
+            Accumulate(ref c0, ref h0, a3, b2_19);
+            Accumulate(ref c0, ref h0, a4, b1_19);
+
+            Product(a0, b1, out ulong c1, out ulong h1);
+            Accumulate(ref c1, ref h1, a1, b0);
+            Accumulate(ref c1, ref h1, a2, b4_19);
+            Accumulate(ref c1, ref h1, a3, b3_19);
+            Accumulate(ref c1, ref h1, a4, b2_19);
+
+            Product(a0, b2, out ulong c2, out ulong h2);
+            Accumulate(ref c2, ref h2, a1, b1);
+            Accumulate(ref c2, ref h2, a2, b0);
+            Accumulate(ref c2, ref h2, a3, b4_19);
+            Accumulate(ref c2, ref h2, a4, b3_19);
+
+            Product(a0, b3, out ulong c3, out ulong h3);
+            Accumulate(ref c3, ref h3, a1, b2);
+            Accumulate(ref c3, ref h3, a2, b1);
+            Accumulate(ref c3, ref h3, a3, b0);
+            Accumulate(ref c3, ref h3, a4, b4_19);
+
+            Product(a0, b4, out ulong c4, out ulong h4);
+            Accumulate(ref c4, ref h4, a1, b3);
+            Accumulate(ref c4, ref h4, a2, b2);
+            Accumulate(ref c4, ref h4, a3, b1);
+            Accumulate(ref c4, ref h4, a4, b0);
+
+            return Reduce(c0, h0, c1, h1, c2, h2, c3, h3, c4, h4);
+        }
     }
 
-    internal static Field25519 Square(in Field25519 a) => Mul(a, a);
+    internal static Field25519 Square(in Field25519 a)
+    {
+        unchecked
+        {
+            ulong a0 = a._l0, a1 = a._l1, a2 = a._l2, a3 = a._l3, a4 = a._l4;
+            ulong d0 = a0 * 2, d1 = a1 * 2, d2 = a2 * 2, d3 = a3 * 2;
+            ulong a3_19 = a3 * 19, a4_19 = a4 * 19;
+
+            Product(a0, a0, out ulong c0, out ulong h0);
+            Accumulate(ref c0, ref h0, d1, a4_19);
+            Accumulate(ref c0, ref h0, d2, a3_19);
+
+            Product(d0, a1, out ulong c1, out ulong h1);
+            Accumulate(ref c1, ref h1, d2, a4_19);
+            Accumulate(ref c1, ref h1, a3, a3_19);
+
+            Product(d0, a2, out ulong c2, out ulong h2);
+            Accumulate(ref c2, ref h2, a1, a1);
+            Accumulate(ref c2, ref h2, d3, a4_19);
+
+            Product(d0, a3, out ulong c3, out ulong h3);
+            Accumulate(ref c3, ref h3, d1, a2);
+            Accumulate(ref c3, ref h3, a4, a4_19);
+
+            Product(d0, a4, out ulong c4, out ulong h4);
+            Accumulate(ref c4, ref h4, d1, a3);
+            Accumulate(ref c4, ref h4, a2, a2);
+
+            return Reduce(c0, h0, c1, h1, c2, h2, c3, h3, c4, h4);
+        }
+    }
+
+    /// <summary>(hi, lo) = x · y. BMI2's mulx for the high half plus an imul keeps both in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Product(ulong x, ulong y, out ulong lo, out ulong hi)
+    {
+        unchecked
+        {
+            if (Bmi2.X64.IsSupported)
+            {
+                hi = Bmi2.X64.MultiplyNoFlags(x, y);
+                lo = x * y;
+            }
+            else if (ArmBase.Arm64.IsSupported)
+            {
+                hi = ArmBase.Arm64.MultiplyHigh(x, y);
+                lo = x * y;
+            }
+            else
+            {
+                hi = Math.BigMul(x, y, out lo);
+            }
+        }
+    }
+
+    /// <summary>(hi, lo) += x · y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref ulong lo, ref ulong hi, ulong x, ulong y)
+    {
+        unchecked
+        {
+            Product(x, y, out ulong l, out ulong h);
+            lo += l;
+            hi += h + (lo < l ? 1UL : 0UL);
+        }
+    }
 
     private static Field25519 SquareTimes(Field25519 a, int n)
     {
@@ -153,24 +256,29 @@ internal struct Field25519
         return Mul(t, z11);
     }
 
-    private static UInt128 M(ulong x, ulong y) => (UInt128)x * y;
-
-    private static Field25519 Reduce(UInt128 t0, UInt128 t1, UInt128 t2, UInt128 t3, UInt128 t4)
+    private static Field25519 Reduce(ulong c0, ulong h0, ulong c1, ulong h1, ulong c2, ulong h2, ulong c3, ulong h3, ulong c4, ulong h4)
     {
-        // The narrowing casts below take the low 64 bits on purpose.
         unchecked
         {
-            t1 += (ulong)(t0 >> 51);
-            ulong r0 = (ulong)t0 & Mask51;
-            t2 += (ulong)(t1 >> 51);
-            ulong r1 = (ulong)t1 & Mask51;
-            t3 += (ulong)(t2 >> 51);
-            ulong r2 = (ulong)t2 & Mask51;
-            t4 += (ulong)(t3 >> 51);
-            ulong r3 = (ulong)t3 & Mask51;
-            ulong c = (ulong)(t4 >> 51);
-            ulong r4 = (ulong)t4 & Mask51;
-            r0 += c * 19;
+            ulong carry = (c0 >> 51) | (h0 << 13);
+            ulong r0 = c0 & Mask51;
+            c1 += carry;
+            h1 += c1 < carry ? 1UL : 0UL;
+            carry = (c1 >> 51) | (h1 << 13);
+            ulong r1 = c1 & Mask51;
+            c2 += carry;
+            h2 += c2 < carry ? 1UL : 0UL;
+            carry = (c2 >> 51) | (h2 << 13);
+            ulong r2 = c2 & Mask51;
+            c3 += carry;
+            h3 += c3 < carry ? 1UL : 0UL;
+            carry = (c3 >> 51) | (h3 << 13);
+            ulong r3 = c3 & Mask51;
+            c4 += carry;
+            h4 += c4 < carry ? 1UL : 0UL;
+            carry = (c4 >> 51) | (h4 << 13);
+            ulong r4 = c4 & Mask51;
+            r0 += carry * 19;
             r1 += r0 >> 51;
             r0 &= Mask51;
             return new Field25519 { _l0 = r0, _l1 = r1, _l2 = r2, _l3 = r3, _l4 = r4 };

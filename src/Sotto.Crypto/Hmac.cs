@@ -27,7 +27,9 @@ public static class HmacSha256
 
         Span<byte> tag = stackalloc byte[TagSize];
         HMACSHA256.HashData(key, data, tag);
-        return CryptographicOperations.FixedTimeEquals(tag[..expected.Length], expected);
+        bool equal = CryptographicOperations.FixedTimeEquals(tag[..expected.Length], expected);
+        CryptographicOperations.ZeroMemory(tag);
+        return equal;
     }
 }
 

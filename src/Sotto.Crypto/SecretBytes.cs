@@ -8,6 +8,9 @@ namespace Sotto.Crypto;
 /// </summary>
 /// <remarks>
 /// Ownership: the instance owns its buffer; <see cref="Span"/> must not be used after <see cref="Dispose"/>.
+/// After <see cref="Dispose"/> every member but <see cref="Length"/> throws <see cref="ObjectDisposedException"/>.
+/// A secret that is never disposed is zeroed by its finalizer (NSec's secure handles do the same), so a
+/// forgotten <c>using</c> costs time in memory, not the secret's lifetime.
 /// Two secrets compare in constant time through <see cref="FixedTimeEquals"/>.
 /// </remarks>
 public sealed class SecretBytes : IDisposable
@@ -57,13 +60,16 @@ public sealed class SecretBytes : IDisposable
     /// <summary>Copies the secret into a new secret.</summary>
     public SecretBytes Clone() => new(Span);
 
-    /// <inheritdoc />
+    /// <summary>Zeroes the secret; later use throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         if (!_disposed)
         {
             CryptographicOperations.ZeroMemory(_bytes);
             _disposed = true;
+            GC.SuppressFinalize(this);
         }
     }
+
+    ~SecretBytes() => CryptographicOperations.ZeroMemory(_bytes);
 }

@@ -76,4 +76,42 @@ public static unsafe class X25519
 
         return true;
     }
+
+    /// <summary>
+    /// True when <paramref name="publicKey"/> is a canonical u-coordinate (below 2^255 − 19, bit 255 clear) of a
+    /// point in the prime-order subgroup: libsignal's <c>PublicKey::is_canonical</c> (<c>curve.rs</c>), which
+    /// the recipient of a PQXDH base key requires. The point is mapped to Edwards form, y = (u − 1)/(u + 1)
+    /// with sign 0, and must be on the curve, of order L and not of small order (points on the twist,
+    /// u = −1 and torsioned keys fail). Not constant time: it is meant for public keys.
+    /// </summary>
+    public static bool IsCanonicalPublicKey(ReadOnlySpan<byte> publicKey)
+    {
+        if (publicKey.Length != KeySize || (publicKey[31] & 0x80) != 0)
+        {
+            return false;
+        }
+
+        // u >= p = 2^255 − 19: the top 247 bits all one and the low byte >= 0xED.
+        if (publicKey[31] == 0x7F && publicKey[0] >= 0xED && !publicKey[1..31].ContainsAnyExcept((byte)0xFF))
+        {
+            return false;
+        }
+
+        var u = Field25519.FromBytes(publicKey);
+        var one = Field25519.One;
+        var denominator = Field25519.Add(u, one);
+        if (denominator.IsZero())
+        {
+            return false;
+        }
+
+        var y = Field25519.Mul(Field25519.Sub(u, one), Field25519.Invert(denominator));
+        Span<byte> edwards = stackalloc byte[32];
+        y.ToBytes(edwards);
+        Sodium.EnsureInitialized();
+        fixed (byte* p = edwards)
+        {
+            return Sodium.crypto_core_ed25519_is_valid_point(p) == 1;
+        }
+    }
 }

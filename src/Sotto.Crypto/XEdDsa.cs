@@ -60,17 +60,10 @@ public static unsafe class XEdDsa
 
             // r = SHA512(0xFE ‖ 0xFF×31 ‖ k ‖ M ‖ Z) mod L
             random.Fill(z);
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
-            {
-                Span<byte> prefix = stackalloc byte[32];
-                prefix.Fill(0xFF);
-                prefix[0] = 0xFE;
-                hash.AppendData(prefix);
-                hash.AppendData(privateKey);
-                hash.AppendData(message);
-                hash.AppendData(z);
-                hash.GetHashAndReset(wide);
-            }
+            Span<byte> prefix = stackalloc byte[32];
+            prefix.Fill(0xFF);
+            prefix[0] = 0xFE;
+            Sha512(prefix, privateKey, message, z, wide);
 
             fixed (byte* pr = r)
             fixed (byte* pw = wide)
@@ -84,13 +77,7 @@ public static unsafe class XEdDsa
             }
 
             // h = SHA512(R ‖ A ‖ M) mod L, s = h·a + r
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
-            {
-                hash.AppendData(bigR);
-                hash.AppendData(bigA);
-                hash.AppendData(message);
-                hash.GetHashAndReset(wide);
-            }
+            Sha512(bigR, bigA, message, default, wide);
 
             fixed (byte* ph = h)
             fixed (byte* pw = wide)
@@ -115,6 +102,36 @@ public static unsafe class XEdDsa
             CryptographicOperations.ZeroMemory(ha);
             CryptographicOperations.ZeroMemory(z);
         }
+    }
+
+    /// <summary>
+    /// SHA-512 of a ‖ b ‖ c ‖ d: one-shot over a stack copy for the short messages Signal signs (keys), which saves
+    /// the two <see cref="IncrementalHash"/> objects per signature; incremental for long ones. The stack copy may
+    /// hold the private key, so it is zeroed.
+    /// </summary>
+    private static void Sha512(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d, Span<byte> hash)
+    {
+        const int StackLimit = 2048;
+        int length = a.Length + b.Length + c.Length + d.Length;
+        if (length <= StackLimit)
+        {
+            Span<byte> input = stackalloc byte[StackLimit];
+            input = input[..length];
+            a.CopyTo(input);
+            b.CopyTo(input[a.Length..]);
+            c.CopyTo(input[(a.Length + b.Length)..]);
+            d.CopyTo(input[(a.Length + b.Length + c.Length)..]);
+            SHA512.HashData(input, hash);
+            CryptographicOperations.ZeroMemory(input);
+            return;
+        }
+
+        using var incremental = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        incremental.AppendData(a);
+        incremental.AppendData(b);
+        incremental.AppendData(c);
+        incremental.AppendData(d);
+        incremental.GetHashAndReset(hash);
     }
 
     /// <summary>

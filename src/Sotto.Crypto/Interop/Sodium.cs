@@ -53,4 +53,7 @@ internal static unsafe partial class Sodium
 
     [LibraryImport(Library)]
     internal static partial int crypto_scalarmult_ed25519_base_noclamp(byte* q, byte* n);
+
+    [LibraryImport(Library)]
+    internal static partial int crypto_core_ed25519_is_valid_point(byte* p);
 }

@@ -29,6 +29,33 @@ public sealed class X25519Tests
         Assert.Equal(expected, Hex.Encode(shared));
     }
 
+    // RFC 7748 §5.2: starting from k = u = 9, set k, u = X25519(k, u), k; the value of k after 1 and 1,000
+    // iterations. (The 1,000,000-iteration value, 10^6 × ~30 µs ≈ 30 s here, is left out of the suite.)
+    public static TheoryData<int, string> Rfc7748Section5_2Iterations => new()
+    {
+        { 1, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079" },
+        { 1_000, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rfc7748Section5_2Iterations))]
+    public void IteratedAgreeMatchesRfc7748Section5_2(int iterations, string expected)
+    {
+        var k = new byte[32];
+        var u = new byte[32];
+        var next = new byte[32];
+        k[0] = 9;
+        u[0] = 9;
+        for (int i = 0; i < iterations; i++)
+        {
+            Assert.True(X25519.TryAgree(k, u, next));
+            k.CopyTo(u);
+            next.CopyTo(k);
+        }
+
+        Assert.Equal(expected, Hex.Encode(k));
+    }
+
     [Fact]
     public void DiffieHellmanMatchesRfc7748Section6_1()
     {
@@ -46,6 +73,26 @@ public sealed class X25519Tests
         Assert.True(X25519.TryAgree(bobPriv, alicePub, k2));
         Assert.Equal("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", Hex.Encode(k1));
         Assert.Equal(k1, k2);
+    }
+
+    [Fact]
+    public void AgreeMatchesLibsignalTestAgreement()
+    {
+        // libsignal rust/core/src/curve/curve25519.rs, test_agreement.
+        var alicePrivate = Hex.Decode("c806439dc9d2c476ffed8f2580c0888d58ab406bf7ae3698879021b96bb4bf59");
+        var bobPrivate = Hex.Decode("b03b34c33a1c44f225b662d2bf4859b8135411fa7b0386d45fb75dc5b91b4466");
+        var alicePublic = new byte[32];
+        var bobPublic = new byte[32];
+        X25519.DerivePublicKey(alicePrivate, alicePublic);
+        X25519.DerivePublicKey(bobPrivate, bobPublic);
+        Assert.Equal("1bb75966f2e93a3691dfff942bb2a466a1c08b8d78ca3f4d6df8b8bfa2e4ee28", Hex.Encode(alicePublic));
+        Assert.Equal("653614993d2b15ee9e5fd3d86ce719ef4ec1daae1886a87b3f5fa9565a27a22f", Hex.Encode(bobPublic));
+
+        var shared = new byte[32];
+        Assert.True(X25519.TryAgree(alicePrivate, bobPublic, shared));
+        Assert.Equal("325f239328941ced6e673b86ba41017448e99b649a9c3806c1dd7ca4c477e629", Hex.Encode(shared));
+        Assert.True(X25519.TryAgree(bobPrivate, alicePublic, shared));
+        Assert.Equal("325f239328941ced6e673b86ba41017448e99b649a9c3806c1dd7ca4c477e629", Hex.Encode(shared));
     }
 
     [Fact]

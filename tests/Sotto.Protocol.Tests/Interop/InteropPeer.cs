@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Sotto.TestSupport;
+
+namespace Sotto.Protocol.Tests.Interop;
+
+/// <summary>
+/// A peer process driven through the newline-delimited JSON protocol of <c>tests/interop/libsignal/peer.mjs</c>:
+/// either that libsignal peer (Node) or <c>tools/Sotto.InteropPeer</c>. One request at a time.
+/// </summary>
+internal sealed class InteropPeer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _stateDirectory;
+    private int _nextId;
+
+    private InteropPeer(string kind, Process process, string stateDirectory)
+    {
+        Kind = kind;
+        _process = process;
+        _stateDirectory = stateDirectory;
+    }
+
+    public string Kind { get; }
+
+    public string Name { get; private set; } = "";
+
+    public uint DeviceId { get; private set; }
+
+    public JsonObject Address => new() { ["name"] = Name, ["deviceId"] = DeviceId };
+
+    /// <summary>The libsignal 0.103.0 peer (needs <c>npm ci</c> in tests/interop/libsignal, which test.sh runs).</summary>
+    public static InteropPeer StartLibsignal()
+    {
+        var directory = Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "tests", "interop", "libsignal");
+        if (!Directory.Exists(Path.Combine(directory, "node_modules", "@signalapp", "libsignal-client")))
+        {
+            throw new InvalidOperationException($"libsignal is not installed: run `npm ci` in {directory} (./test.sh does).");
+        }
+
+        return Start("libsignal", "node", [Path.Combine(directory, "peer.mjs")], directory);
+    }
+
+    /// <summary>The Sotto peer, built with the solution (tools/Sotto.InteropPeer).</summary>
+    public static InteropPeer StartSotto()
+    {
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var dll = Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "tools", "Sotto.InteropPeer", "bin", configuration, "net10.0", "Sotto.InteropPeer.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build Sotto.slnx (./test.sh does).");
+        }
+
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (string.IsNullOrEmpty(host))
+        {
+            host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        }
+
+        return Start("sotto", host, [dll], Sotto.TestSupport.Vectors.RepositoryRoot);
+    }
+
+    private static InteropPeer Start(string kind, string fileName, string[] arguments, string workingDirectory)
+    {
+        var stateDirectory = Directory.CreateTempSubdirectory("sotto-interop-").FullName;
+        var info = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.ArgumentList.Add("serve");
+        info.ArgumentList.Add("--state");
+        info.ArgumentList.Add(Path.Combine(stateDirectory, "state.json"));
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        return new InteropPeer(kind, process, stateDirectory);
+    }
+
+    /// <summary>Sends one command; returns the response (ok or not).</summary>
+    public async Task<JsonObject> TryCallAsync(string command, JsonObject? fields = null)
+    {
+        var request = fields ?? [];
+        request["id"] = ++_nextId;
+        request["cmd"] = command;
+        await _process.StandardInput.WriteLineAsync(request.ToJsonString());
+        await _process.StandardInput.FlushAsync();
+        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        if (line is null)
+        {
+            var stderr = await _process.StandardError.ReadToEndAsync();
+            throw new InvalidOperationException($"{Kind} peer exited: {stderr}");
+        }
+
+        var response = JsonNode.Parse(line)!.AsObject();
+        Assert.Equal(_nextId, response["id"]!.GetValue<int>());
+        return response;
+    }
+
+    /// <summary>Sends one command and requires success.</summary>
+    public async Task<JsonObject> CallAsync(string command, JsonObject? fields = null)
+    {
+        var response = await TryCallAsync(command, fields);
+        Assert.True(response["ok"]!.GetValue<bool>(), $"{Kind} {command} failed: {response["error"]}");
+        return response;
+    }
+
+    public async Task InitAsync(string name, uint deviceId)
+    {
+        Name = name;
+        DeviceId = deviceId;
+        await CallAsync("init", new JsonObject { ["name"] = name, ["deviceId"] = deviceId });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+            Directory.Delete(_stateDirectory, recursive: true);
+        }
+    }
+}

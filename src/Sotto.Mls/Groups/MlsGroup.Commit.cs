@@ -166,7 +166,7 @@ public sealed partial class MlsGroup
     {
         try
         {
-            keyPackage.Validate(CipherSuite, now, _options.CredentialValidator);
+            keyPackage.Validate(CipherSuite, now, _options.CredentialValidator, checkLifetime: true, _options.MaxLeafLifetime);
             return true;
         }
         catch (MlsException)

@@ -250,7 +250,7 @@ public sealed partial class MlsGroup
             throw new MlsException(MlsError.InvalidGroupInfo, "The group id has an invalid length.");
         }
 
-        TreeValidator.Validate(tree, groupInfo.GroupContext, suite, options.CredentialValidator, options.CheckReceivedLifetimes ? options.TimeProvider.GetUtcNow() : null);
+        TreeValidator.Validate(tree, groupInfo.GroupContext, suite, options.CredentialValidator, options.CheckReceivedLifetimes ? new LifetimeCheck(options.TimeProvider.GetUtcNow(), options.MaxLeafLifetime) : null);
     }
 }
 

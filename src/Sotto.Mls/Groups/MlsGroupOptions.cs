@@ -21,6 +21,12 @@ public sealed record MlsGroupOptions
     /// <summary>PrivateMessage content is padded with zeros to a multiple of this many bytes (0: no padding).</summary>
     public int PaddingBlockSize { get; init; } = 32;
 
+    /// <summary>
+    /// The longest total KeyPackage lifetime (not_after − not_before) accepted, the application limit RFC 9420 §7.2
+    /// asks for; null accepts any (ts-mls, for one, issues KeyPackages valid from 1970 to 2^63 − 1 seconds).
+    /// </summary>
+    public TimeSpan? MaxLeafLifetime { get; init; } = MlsLimits.MaxLifetime;
+
     /// <summary>Check the lifetime of LeafNodes received from peers (RFC 9420 §7.3 recommends it).</summary>
     public bool CheckReceivedLifetimes { get; init; } = true;
 

@@ -155,6 +155,23 @@ public sealed class CipherSuite
         return signature;
     }
 
+    /// <summary>
+    /// Starts a SignContent in <paramref name="w"/> (the label, then the content vector, written next in place);
+    /// finish with <see cref="EndSignContent"/> and sign or verify <c>w.Written</c>. Avoids copying large contents.
+    /// </summary>
+    internal static int BeginSignContent(TlsWriter w, ReadOnlySpan<byte> label)
+    {
+        w.WriteVarint(LabelPrefix.Length + label.Length);
+        w.WriteBytes(LabelPrefix);
+        w.WriteBytes(label);
+        return w.BeginVector();
+    }
+
+    internal static void EndSignContent(TlsWriter w, int mark) => w.EndVector(mark);
+
+    internal static bool VerifySignContent(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> signContent, ReadOnlySpan<byte> signature) =>
+        Ed25519.Verify(publicKey, signContent, signature);
+
     public static bool VerifyWithLabel(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> label, ReadOnlySpan<byte> content, ReadOnlySpan<byte> signature)
     {
         var w = TlsWriter.Rent();

@@ -17,6 +17,15 @@ internal static class MlsProbe
     {
         foreach (var size in sizes)
         {
+            foreach (var w in new[] { MlsWorkload.BulkAdd, MlsWorkload.Join })
+            {
+                var action = MlsWorkloads.Build(size, false, w);
+                Measure($"N={size} {w}", 3, action);
+            }
+        }
+
+        foreach (var size in sizes)
+        {
             foreach (var populated in new[] { false, true })
             {
                 var sw = Stopwatch.StartNew();

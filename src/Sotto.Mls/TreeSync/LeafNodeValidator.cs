@@ -98,7 +98,9 @@ internal static class LeafNodeValidator
     public static void ValidateInGroup(LeafNode leaf, RatchetTree tree, IReadOnlyList<Extension> groupExtensions, LeafIndex? replacing)
     {
         ValidateRequiredCapabilities(leaf.Capabilities, groupExtensions);
-        foreach (var (index, member) in tree.Members())
+        var summary = tree.Credentials();
+        bool compatible = summary.AllSupport(leaf.Credential.Type) && summary.InUse.All(t => Codecs.Contains(leaf.Capabilities.Credentials, t));
+        foreach (var (index, member) in compatible ? [] : tree.Members())
         {
             if (replacing == index)
             {

@@ -42,6 +42,10 @@ internal sealed class MlsPeerProcess : IDisposable
         return Start("ts-mls", "node", [Path.Combine(directory, "peer.mjs")], directory);
     }
 
+    /// <summary>A Node peer script speaking the same protocol (the OpenMLS peer of the shared kit).</summary>
+    public static MlsPeerProcess StartNode(string kind, string script, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(kind, "node", [script], Path.GetDirectoryName(script)!, environment);
+
     /// <summary>Sotto's peer (tools/Sotto.MlsPeer, built before this test project).</summary>
     public static MlsPeerProcess StartSotto()
     {
@@ -61,7 +65,7 @@ internal sealed class MlsPeerProcess : IDisposable
         return Start("sotto", host, [dll], Sotto.TestSupport.Vectors.RepositoryRoot);
     }
 
-    private static MlsPeerProcess Start(string kind, string fileName, string[] arguments, string workingDirectory)
+    private static MlsPeerProcess Start(string kind, string fileName, string[] arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -74,6 +78,11 @@ internal sealed class MlsPeerProcess : IDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");

@@ -2,6 +2,12 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*Crypto*'
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- mls-probe 10 100 1000
+if (args.Length > 0 && args[0] == "mls-decrypt")
+{
+    Sotto.Benchmarks.Mls.MlsProbe.DecryptBreakdown();
+    return;
+}
+
 if (args.Length > 0 && args[0] == "mls-probe")
 {
     Sotto.Benchmarks.Mls.MlsProbe.Primitives();

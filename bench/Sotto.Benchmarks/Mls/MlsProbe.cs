@@ -69,6 +69,55 @@ internal static class MlsProbe
         }
     }
 
+    /// <summary>Alternating batches of decrypt and a bare Ed25519 verify, so that machine load cancels out of the ratio.</summary>
+    public static void DecryptBreakdown()
+    {
+        var f = MlsFixture.Build(10, populated: false);
+        var payload = new byte[100];
+        var seed = new byte[32];
+        var pub = new byte[32];
+        Sotto.Crypto.Ed25519.DerivePublicKey(seed, pub);
+        var sig = new byte[64];
+        var msg = new byte[200];
+        Sotto.Crypto.Ed25519.Sign(seed, msg, sig);
+        double dec = 0, ver = 0, enc = 0, sign = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            var messages = new byte[500][];
+            for (int i = 0; i < messages.Length; i++)
+            {
+                messages[i] = f.Alice.Encrypt(payload).Encode();
+            }
+
+            enc += sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            foreach (var m in messages)
+            {
+                f.Bob.ProcessMessage(m);
+            }
+
+            dec += sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            for (int i = 0; i < 500; i++)
+            {
+                Sotto.Crypto.Ed25519.Verify(pub, msg, sig);
+            }
+
+            ver += sw.Elapsed.TotalMilliseconds;
+            using var key = new Sotto.Crypto.Ed25519SigningKey(seed);
+            sw.Restart();
+            for (int i = 0; i < 500; i++)
+            {
+                key.Sign(msg, sig);
+            }
+
+            sign += sw.Elapsed.TotalMilliseconds;
+        }
+
+        Console.WriteLine($"per message: encrypt {enc / 10:F1} µs (sign {sign / 10:F1}), decrypt {dec / 10:F1} µs (verify {ver / 10:F1})");
+    }
+
     public static void Primitives()
     {
         var random = new Sotto.TestSupport.SeededRandom(1);

@@ -103,6 +103,33 @@ public sealed class LengthBombTests
     }
 
     [Fact]
+    public void ForgedLengthInEveryVectorOfGroupSecretsFailsFast()
+    {
+        var psks = new[]
+        {
+            PreSharedKeyId.External([1, 2, 3], new byte[32]),
+            PreSharedKeyId.Resumption(ResumptionPskUsage.Application, [9, 9], 7, new byte[32]),
+        };
+        var secrets = new GroupSecrets(new byte[32], new byte[32], psks).Encode();
+        var headers = new List<int>();
+        TlsReader.VectorObserver = headers.Add;
+        try
+        {
+            Assert.Equal(secrets, GroupSecrets.Decode(secrets).Encode());
+        }
+        finally
+        {
+            TlsReader.VectorObserver = null;
+        }
+
+        Assert.Equal(7, headers.Count); // joiner_secret, path_secret, psks, psk_id, nonce, psk_group_id, nonce
+        foreach (var offset in headers)
+        {
+            Assert.Equal(MlsError.Malformed, Assert.Throws<MlsException>(() => GroupSecrets.Decode(Plant(secrets, offset))).Code);
+        }
+    }
+
+    [Fact]
     public void GroupFedABombIsUnchanged()
     {
         var a = new TestClient("alice");

@@ -214,6 +214,35 @@ public sealed class CipherSuite
         return new HpkeCiphertext(kemOutput, ciphertext);
     }
 
+    /// <summary>The EncryptContext of <paramref name="label"/> and <paramref name="context"/>, hashed once for many encryptions.</summary>
+    public HpkeInfo PrepareEncryptContext(ReadOnlySpan<byte> label, ReadOnlySpan<byte> context)
+    {
+        var w = TlsWriter.Rent();
+        WriteLabeled(w, label, context);
+        var info = Hpke.PrepareInfo(w.Written);
+        TlsWriter.Return(w);
+        return info;
+    }
+
+    /// <summary>EncryptWithLabel with a context from <see cref="PrepareEncryptContext"/>.</summary>
+    public HpkeCiphertext EncryptWithLabel(ReadOnlySpan<byte> publicKey, HpkeInfo encryptContext, ReadOnlySpan<byte> plaintext, IRandom random)
+    {
+        if (publicKey.Length != HpkePublicKeySize)
+        {
+            throw new MlsException(MlsError.Malformed, "An HPKE public key has the wrong size.");
+        }
+
+        var kemOutput = new byte[Hpke.PublicKeySize];
+        try
+        {
+            return new HpkeCiphertext(kemOutput, Hpke.Seal(publicKey, encryptContext, [], plaintext, random, kemOutput));
+        }
+        catch (ArgumentException)
+        {
+            throw new MlsException(MlsError.Malformed, "An HPKE public key is a low-order point.");
+        }
+    }
+
     /// <summary>DecryptWithLabel; <see langword="null"/> when the ciphertext does not decrypt.</summary>
     public byte[]? DecryptWithLabel(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> label, ReadOnlySpan<byte> context, ReadOnlySpan<byte> kemOutput, ReadOnlySpan<byte> ciphertext)
     {

@@ -104,7 +104,14 @@ public sealed class CipherSuite
         offset += label.Length;
         offset += Varint.Write(info[offset..], context.Length);
         context.CopyTo(info[offset..]);
-        Hkdf.Expand(secret, info, destination);
+        if (destination.Length <= HkdfSha256Short.MaxOutputSize)
+        {
+            HkdfSha256Short.Expand(secret, info, destination);
+        }
+        else
+        {
+            Hkdf.Expand(secret, info, destination);
+        }
     }
 
     public static byte[] ExpandWithLabel(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> label, ReadOnlySpan<byte> context, int length)

@@ -136,6 +136,10 @@ internal static class MlsProbe
         var secret = new byte[32];
         var outp = new byte[32];
         Measure("expand with label", 20000, () => Sotto.Mls.CipherSuite.ExpandWithLabel(secret, "key"u8, [1, 2, 3, 4], outp));
+        var info = new byte[40];
+        Measure("HKDF.Expand 32 B", 20000, () => System.Security.Cryptography.HKDF.Expand(System.Security.Cryptography.HashAlgorithmName.SHA256, secret, outp, info));
+        Measure("HMACSHA256.HashData", 20000, () => System.Security.Cryptography.HMACSHA256.HashData(secret, info, outp));
+        Measure("SHA256.HashData 64 B", 20000, () => System.Security.Cryptography.SHA256.HashData(info, outp));
         var key = new byte[16];
         var nonce = new byte[12];
         var ct = new byte[316];

@@ -6,7 +6,7 @@ namespace Sotto.Benchmarks.Mls;
 /// <summary>
 /// Sotto against ts-mls 1.6.4 (the anchor, Ratio = 1) on the tree shape ts-mls can be measured on: the creator adds
 /// everyone in one commit, so every parent node is blank (a sparse tree). ts-mls runs in a Node process and each
-/// operation crosses a pipe (about 0.1 ms, small next to its costs).
+/// operation crosses a pipe, a small cost next to its own.
 /// Run: <c>dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*MlsVersusTsMls*'</c>.
 /// </summary>
 [MemoryDiagnoser]

@@ -129,6 +129,8 @@ internal static class MlsProbe
         var sig = new byte[64];
         Measure("ed25519 sign", 5000, () => Sotto.Crypto.Ed25519.Sign(seed, msg, sig));
         Measure("ed25519 verify", 5000, () => Sotto.Crypto.Ed25519.Verify(pub, msg, sig));
+        Measure("ed25519 verify (BouncyCastle)", 5000, () => Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.Verify(sig, 0, pub, 0, msg, 0, msg.Length));
+        Measure("ed25519 verify (libsodium)", 5000, () => Sotto.Crypto.Ed25519.Verify(pub, msg, sig));
         var x = new byte[32];
         var shared = new byte[32];
         Measure("x25519 base", 5000, () => Sotto.Crypto.X25519.DerivePublicKey(seed, x));

@@ -89,6 +89,6 @@ public enum ProtocolError
     /// <summary>A KEM ciphertext has the wrong type byte or length.</summary>
     InvalidKemCiphertext = 26,
 
-    /// <summary>No session could decrypt the message, each failing for a different reason.</summary>
+    /// <summary>The record has no current session, and none of its archived sessions decrypts the message.</summary>
     DecryptionFailed = 27,
 }

@@ -198,7 +198,7 @@ public sealed class SessionCipher
     /// <see cref="ProtocolError.SessionNotFound"/>, <see cref="ProtocolError.DuplicatedMessage"/>,
     /// <see cref="ProtocolError.InvalidMac"/>, <see cref="ProtocolError.MessageTooFarInFuture"/>,
     /// <see cref="ProtocolError.UntrustedIdentity"/> and the other codes of bad input. The current session's failure
-    /// is reported when there is a current session.
+    /// is reported when there is a current session; without one, <see cref="ProtocolError.DecryptionFailed"/>.
     /// </exception>
     public async ValueTask<byte[]> DecryptSignalMessageAsync(ProtocolAddress remote, SignalMessage message, CancellationToken cancellationToken = default)
     {
@@ -318,7 +318,6 @@ public sealed class SessionCipher
     private (DecryptionStep Step, SessionState State, int PreviousIndex) DecryptWithRecord(SessionRecord record, ProtocolAddress remote, SignalMessage message)
     {
         ProtocolException? currentError = null;
-        ProtocolException? firstError = null;
         if (record.Current is { } current)
         {
             try
@@ -346,11 +345,18 @@ public sealed class SessionCipher
             }
             catch (ProtocolException e) when (e.Code != ProtocolError.DuplicatedMessage)
             {
-                firstError ??= e;
+                // Tried and failed; the next archived session may still match.
             }
         }
 
-        throw currentError ?? firstError ?? NoSession(remote);
+        if (currentError is not null)
+        {
+            throw currentError;
+        }
+
+        throw record.Previous.Count == 0
+            ? NoSession(remote)
+            : new ProtocolException(ProtocolError.DecryptionFailed, "No current session, and no archived session decrypts the message.");
     }
 
     private static void CheckSessionVersion(SessionState state, SignalMessage message)

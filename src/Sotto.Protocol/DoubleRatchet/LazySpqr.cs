@@ -307,7 +307,7 @@ internal sealed class LazySpqr
         int i = 0;
         while (value >= 0x80)
         {
-            destination[i++] = (byte)(value | 0x80);
+            destination[i++] = (byte)((value & 0x7F) | 0x80);
             value >>= 7;
         }
 

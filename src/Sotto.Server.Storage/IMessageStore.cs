@@ -1,0 +1,36 @@
+namespace Sotto.Server.Storage;
+
+/// <summary>
+/// Per-device envelope queues. Durability contract: when <see cref="InsertAsync"/> completes the envelopes are
+/// committed (they survive a crash of the process); an envelope disappears only through <see cref="DeleteAsync"/>
+/// (the device acknowledged it), <see cref="DeleteExpiredAsync"/> (its deadline passed) or the removal of its device.
+/// </summary>
+/// <remarks>
+/// Ordering contract, relied on by delivery: within one destination device, <see cref="StoredEnvelope.Sequence"/>
+/// increases in commit order, so an envelope committed after another never has a smaller sequence, and sequences
+/// are never reused (even after deletion). A reader that has seen every envelope up to sequence s may therefore
+/// continue from s.
+/// </remarks>
+public interface IMessageStore
+{
+    /// <summary>
+    /// Stores all envelopes in one transaction, or none. Returns the stored envelopes (in the order given) or null,
+    /// changing nothing, when a destination device does not exist or has a different registration id.
+    /// </summary>
+    ValueTask<IReadOnlyList<StoredEnvelope>?> InsertAsync(IReadOnlyList<NewEnvelope> envelopes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> envelopes of <paramref name="device"/> with a sequence above
+    /// <paramref name="afterSequence"/> and a deadline after <paramref name="now"/>, in sequence order.
+    /// </summary>
+    ValueTask<IReadOnlyList<StoredEnvelope>> ReadAsync(DeviceAddress device, long afterSequence, int limit, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the envelopes of <paramref name="device"/> with these ids; returns how many existed.</summary>
+    ValueTask<int> DeleteAsync(DeviceAddress device, IReadOnlyList<Guid> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes up to <paramref name="limit"/> envelopes whose deadline is at or before <paramref name="now"/>.</summary>
+    ValueTask<int> DeleteExpiredAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>How many envelopes are queued for <paramref name="device"/> (expired ones included until purged).</summary>
+    ValueTask<long> CountAsync(DeviceAddress device, CancellationToken cancellationToken = default);
+}

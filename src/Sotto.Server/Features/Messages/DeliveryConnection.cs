@@ -1,0 +1,420 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Connections;
+using Sotto.Server.Storage;
+using Sotto.Wire;
+
+namespace Sotto.Server.Features.Messages;
+
+/// <summary>
+/// One device's delivery WebSocket (docs/server-api.md, "WebSocket"). Two loops share the socket:
+/// <code>
+///   pump:    read queue after the last pushed sequence ─► push Envelope frames (≤ MaxUnacknowledged unacked)
+///            └ queue drained for the first time ─► QueueEmpty; then sleep until the bus or an ack wakes it
+///   receive: Ack {ids} ─► delete from the store (batched by the writer), free in-flight slots, wake the pump
+///            Ping ─► Pong;  anything else ─► close with 1003/1007/1008/1009 and a reason
+/// </code>
+/// The connection subscribes to the bus before its first read, so no wake-up is lost; unacknowledged envelopes
+/// stay in the store and are pushed again, with the same id, on the next connection.
+/// </summary>
+internal sealed class DeliveryConnection : IDeliveryListener
+{
+    public const int MaxIdsPerAck = 100;
+
+    /// <summary>Close status sent when the same device connects again (its newer connection wins).</summary>
+    public const WebSocketCloseStatus Displaced = (WebSocketCloseStatus)4409;
+
+    /// <summary>Close status sent when the device was removed (unlinked, re-registered or deleted account).</summary>
+    public const WebSocketCloseStatus DeviceRemoved = (WebSocketCloseStatus)4403;
+
+    private const int ReadBatch = 64;
+    private const int MaxPendingDeletes = 4;
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    private readonly WebSocket _socket;
+    private readonly DeviceAddress _device;
+    private readonly IMessageStore _store;
+    private readonly IMessageBus _bus;
+    private readonly MessageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SemaphoreSlim _deleteSlots = new(MaxPendingDeletes, MaxPendingDeletes);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly HashSet<Guid> _unacknowledged = [];
+    private readonly CancellationTokenSource _pumpStop = new();
+    private byte[] _receiveBuffer = new byte[256];
+    private long _lastSequence;
+    private long _pushed;
+    private long _acknowledged;
+    private int _closing;
+    private string _closeReason = "client closed";
+
+    public DeliveryConnection(WebSocket socket, DeviceAddress device, IMessageStore store, IMessageBus bus, MessageOptions options, TimeProvider time, ILogger logger)
+    {
+        _socket = socket;
+        _device = device;
+        _store = store;
+        _bus = bus;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(CancellationToken connectionAborted, CancellationToken serverStopping)
+    {
+        Log.ConnectionOpened(_logger, _device.DeviceId, _device.AccountId);
+        await using var subscription = await _bus.SubscribeAsync(_device, this, connectionAborted).ConfigureAwait(false);
+        using var stopping = serverStopping.Register(() => _ = CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
+        using var pumpToken = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted, _pumpStop.Token);
+        var pump = PumpAsync(pumpToken.Token);
+        try
+        {
+            await ReceiveAsync(connectionAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ConnectionAbortedException or IOException)
+        {
+            _closeReason = "connection lost";
+        }
+        finally
+        {
+            await _pumpStop.CancelAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await pump.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ConnectionAbortedException or IOException)
+        {
+        }
+
+        if (_socket.State == WebSocketState.CloseReceived)
+        {
+            await TrySendCloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+        }
+
+        Log.ConnectionClosed(_logger, _closeReason, _pushed, _acknowledged);
+    }
+
+    public void OnEnvelopesAvailable() => _wake.Writer.TryWrite(true);
+
+    public void OnDisconnect(DisconnectReason reason) => _ = reason == DisconnectReason.Displaced
+        ? CloseAsync(Displaced, "connected elsewhere")
+        : CloseAsync(DeviceRemoved, "device removed");
+
+    // ---- pump ----
+
+    private async Task PumpAsync(CancellationToken cancellationToken)
+    {
+        bool drained = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int room;
+            lock (_unacknowledged)
+            {
+                room = _options.MaxUnacknowledged - _unacknowledged.Count;
+            }
+
+            if (room <= 0)
+            {
+                await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // Read one more than can be pushed, to know whether the queue is drained without another round trip.
+            int want = Math.Min(room, ReadBatch);
+            IReadOnlyList<StoredEnvelope> batch;
+            try
+            {
+                batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageException ex)
+            {
+                Log.DeliveryFailed(_logger, ex);
+                await CloseAsync(WebSocketCloseStatus.InternalServerError, "storage unavailable").ConfigureAwait(false);
+                return;
+            }
+
+            int push = Math.Min(batch.Count, want);
+            for (int i = 0; i < push; i++)
+            {
+                var envelope = batch[i];
+                lock (_unacknowledged)
+                {
+                    _unacknowledged.Add(envelope.Id);
+                }
+
+                await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
+                _lastSequence = envelope.Sequence;
+                _pushed++;
+            }
+
+            if (batch.Count > want)
+            {
+                continue;
+            }
+
+            if (!drained)
+            {
+                await SendAsync(new ServerFrame { QueueEmpty = new QueueEmpty() }, cancellationToken).ConfigureAwait(false);
+                drained = true;
+            }
+
+            await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal static Envelope ToWire(StoredEnvelope e) => new()
+    {
+        Id = EnvelopeIds.Format(e.Id),
+        Type = (EnvelopeType)e.Type,
+        SourceUsername = e.SourceUsername,
+        SourceAccountId = e.SourceAccountId.ToString("D"),
+        SourceDeviceId = e.SourceDeviceId,
+        DestinationDeviceId = e.Destination.DeviceId,
+        ClientTimestamp = (ulong)e.ClientTimestamp,
+        ServerTimestamp = (ulong)e.ServerTimestamp.ToUnixTimeMilliseconds(),
+        Deadline = (ulong)e.Deadline.ToUnixTimeMilliseconds(),
+        Content = UnsafeByteOperations.UnsafeWrap(e.Content),
+    };
+
+    private async Task SendAsync(ServerFrame frame, CancellationToken cancellationToken)
+    {
+        int size = frame.CalculateSize();
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            frame.WriteTo(buffer.AsSpan(0, size));
+            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (Volatile.Read(ref _closing) != 0)
+                {
+                    throw new OperationCanceledException("The connection is closing.");
+                }
+
+                await _socket.SendAsync(buffer.AsMemory(0, size), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // ---- receive ----
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var buffer = _receiveBuffer;
+            int length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= _options.MaxClientFrameBytes)
+                    {
+                        await ViolationAsync(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxClientFrameBytes} bytes", cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    var larger = new byte[Math.Min(buffer.Length * 4, _options.MaxClientFrameBytes)];
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    buffer = larger;
+                }
+
+                result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    if (Volatile.Read(ref _closing) == 0)
+                    {
+                        _closeReason = "client closed";
+                    }
+
+                    return;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Text)
+                {
+                    await ViolationAsync(WebSocketCloseStatus.InvalidMessageType, "only binary ClientFrame messages are accepted", cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                length += result.Count;
+            }
+            while (!result.EndOfMessage);
+
+            if (!await HandleFrameAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Handles one client frame; false when the connection is being closed for a protocol violation.</summary>
+    private async Task<bool> HandleFrameAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        ClientFrame frame;
+        try
+        {
+            frame = ClientFrame.Parser.ParseFrom(bytes.Span);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed frame: not a ClientFrame", cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        switch (frame.FrameCase)
+        {
+            case ClientFrame.FrameOneofCase.Ack:
+                var raw = frame.Ack.EnvelopeIds;
+                if (raw.Count is 0 or > MaxIdsPerAck)
+                {
+                    await ViolationAsync(WebSocketCloseStatus.PolicyViolation, $"an ack carries 1 to {MaxIdsPerAck} envelope ids", cancellationToken).ConfigureAwait(false);
+                    return false;
+                }
+
+                var ids = new Guid[raw.Count];
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    if (!EnvelopeIds.TryParse(raw[i], out ids[i]))
+                    {
+                        await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed envelope id in ack", cancellationToken).ConfigureAwait(false);
+                        return false;
+                    }
+                }
+
+                Acknowledge(ids);
+                await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _ = DeleteAsync(ids);
+                return true;
+
+            case ClientFrame.FrameOneofCase.Ping:
+                await SendAsync(new ServerFrame { Pong = new Pong { Nonce = frame.Ping.Nonce } }, cancellationToken).ConfigureAwait(false);
+                return true;
+
+            default:
+                await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "empty or unknown ClientFrame", cancellationToken).ConfigureAwait(false);
+                return false;
+        }
+    }
+
+    private void Acknowledge(Guid[] ids)
+    {
+        bool freed = false;
+        lock (_unacknowledged)
+        {
+            foreach (var id in ids)
+            {
+                freed |= _unacknowledged.Remove(id);
+            }
+        }
+
+        _acknowledged += ids.Length;
+        if (freed)
+        {
+            _wake.Writer.TryWrite(true);
+        }
+    }
+
+    private async Task DeleteAsync(Guid[] ids)
+    {
+        try
+        {
+            await _store.DeleteAsync(_device, ids, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            Log.AckFailed(_logger, ex);
+        }
+        finally
+        {
+            _deleteSlots.Release();
+        }
+    }
+
+    // ---- closing ----
+
+    /// <summary>
+    /// Closes for a client protocol violation, then keeps reading (and discarding) until the client's close frame, so
+    /// that the client sees the status and reason instead of a reset; the grace timer aborts a client that never answers.
+    /// </summary>
+    private async Task ViolationAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
+    {
+        Log.ClientProtocolViolation(_logger, (int)status, reason);
+        await CloseAsync(status, reason).ConfigureAwait(false);
+        var discard = _receiveBuffer;
+        while (_socket.State == WebSocketState.CloseSent)
+        {
+            var result = await _socket.ReceiveAsync(discard.AsMemory(), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Server-initiated close: stop pushing, send a close frame, and abort the socket if the client has not answered
+    /// with its own close frame within a grace period.
+    /// </summary>
+    private async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+
+        _closeReason = reason;
+        try
+        {
+            await _pumpStop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        await TrySendCloseAsync(status, reason).ConfigureAwait(false);
+        _ = AbortAfterGraceAsync();
+    }
+
+    private async Task TrySendCloseAsync(WebSocketCloseStatus status, string? reason)
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task AbortAfterGraceAsync()
+    {
+        await Task.Delay(CloseGrace, _time).ConfigureAwait(false);
+        if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
+        {
+            _socket.Abort();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Options;
+using Sotto.Server.Features.Accounts;
+using Sotto.Server.Features.Devices;
+using Sotto.Server.Infrastructure;
+using Sotto.Server.Storage;
+using Sotto.Wire;
+
+namespace Sotto.Server.Features.Messages;
+
+/// <summary>
+/// Sending (DESIGN.md §4): one envelope per device of the destination (per other device when it is the sender's own
+/// account), checked against the current device list — 409 with missing/extra devices, 410 with stale ones — and
+/// committed all-or-nothing before the response. Then the destination devices' connections are woken.
+/// </summary>
+internal sealed class MessageService(
+    IAccountStore accounts,
+    IMessageStore messages,
+    IMessageBus bus,
+    IOptions<MessageOptions> messageOptions,
+    IOptions<DeviceOptions> deviceOptions,
+    TimeProvider time)
+{
+    private readonly MessageOptions _options = messageOptions.Value;
+    private readonly int _maxDevices = deviceOptions.Value.MaxDevices;
+
+    public async Task<SendMessagesResponse> SendAsync(AuthenticatedDevice sender, string username, SendMessagesRequest request, CancellationToken cancellationToken)
+    {
+        var ttl = Validate(request);
+        var destination = await Usernames.FindAccountAsync(accounts, username, cancellationToken).ConfigureAwait(false);
+        bool toSelf = destination.Id == sender.Account.Id;
+
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var devices = await accounts.GetDevicesAsync(destination.Id, cancellationToken).ConfigureAwait(false);
+            var expected = devices
+                .Where(d => !(toSelf && d.Address.DeviceId == sender.Address.DeviceId))
+                .ToDictionary(d => d.Address.DeviceId, d => d.RegistrationId);
+            CheckDevices(expected, request.Messages);
+
+            var now = time.GetUtcNow();
+            var deadline = now + ttl;
+            var envelopes = request.Messages.Select(m => new NewEnvelope(
+                Guid.CreateVersion7(now),
+                new DeviceAddress(destination.Id, m.DestinationDeviceId),
+                m.DestinationRegistrationId,
+                (int)m.Type,
+                sender.Account.Id,
+                sender.Account.Username,
+                sender.Address.DeviceId,
+                request.Timestamp,
+                now,
+                deadline,
+                m.Content)).ToArray();
+
+            var stored = await messages.InsertAsync(envelopes, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                // A device changed between the check and the commit: check again.
+                continue;
+            }
+
+            foreach (var envelope in stored)
+            {
+                await bus.PublishAsync(envelope.Destination, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return new SendMessagesResponse
+            {
+                ServerTimestamp = now.ToUnixTimeMilliseconds(),
+                Envelopes = stored.Select(e => new SentEnvelope { DestinationDeviceId = e.Destination.DeviceId, Id = e.Id }).ToArray(),
+            };
+        }
+
+        throw new StorageException("The destination's devices kept changing during the send; retry.", isTransient: true);
+    }
+
+    private TimeSpan Validate(SendMessagesRequest request)
+    {
+        if (request.Timestamp < 0)
+        {
+            Fail.Invalid("timestamp must be milliseconds since the Unix epoch.");
+        }
+
+        if (request.TtlSeconds is { } ttl && (ttl < 1 || ttl > _options.MaxTtlSeconds))
+        {
+            Fail.Invalid($"ttlSeconds must be 1 to {_options.MaxTtlSeconds}.");
+        }
+
+        if (request.Messages.Count > _maxDevices)
+        {
+            Fail.Invalid($"A send carries at most {_maxDevices} messages, one per device.");
+        }
+
+        var seen = new HashSet<uint>();
+        for (int i = 0; i < request.Messages.Count; i++)
+        {
+            var message = request.Messages[i];
+            if (message is null)
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, ProblemCodes.MalformedRequest, $"messages[{i}] is null.");
+            }
+
+            if (message.Type is not (EnvelopeType.Whisper or EnvelopeType.PreKey))
+            {
+                Fail.Invalid($"messages[{i}].type must be 2 (Whisper) or 3 (PreKey).");
+            }
+
+            if (message.DestinationDeviceId == 0 || !seen.Add(message.DestinationDeviceId))
+            {
+                Fail.Invalid($"messages[{i}].destinationDeviceId must be a positive device id, once per send.");
+            }
+
+            if (message.Content.Length == 0)
+            {
+                Fail.Invalid($"messages[{i}].content is empty.");
+            }
+
+            if (message.Content.Length > _options.MaxEnvelopeBytes)
+            {
+                Fail.TooLarge($"messages[{i}].content is {message.Content.Length} bytes; the limit is {_options.MaxEnvelopeBytes}.");
+            }
+        }
+
+        return TimeSpan.FromSeconds(request.TtlSeconds ?? _options.MaxTtlSeconds);
+    }
+
+    private static void CheckDevices(Dictionary<uint, int> expected, IReadOnlyList<OutgoingMessage> messages)
+    {
+        var given = messages.Select(m => m.DestinationDeviceId).ToHashSet();
+        var missing = expected.Keys.Where(id => !given.Contains(id)).Order().ToArray();
+        var extra = given.Where(id => !expected.ContainsKey(id)).Order().ToArray();
+        if (missing.Length > 0 || extra.Length > 0)
+        {
+            throw new ApiException(
+                StatusCodes.Status409Conflict,
+                ProblemCodes.MismatchedDevices,
+                "The send does not cover exactly the destination's devices; see missingDevices and extraDevices.",
+                new Dictionary<string, object?> { ["missingDevices"] = missing, ["extraDevices"] = extra });
+        }
+
+        var stale = messages
+            .Where(m => expected[m.DestinationDeviceId] != m.DestinationRegistrationId)
+            .Select(m => m.DestinationDeviceId)
+            .Order()
+            .ToArray();
+        if (stale.Length > 0)
+        {
+            throw new ApiException(
+                StatusCodes.Status410Gone,
+                ProblemCodes.StaleDevices,
+                "Some destination devices were re-created; fetch their prekey bundles again. See staleDevices.",
+                new Dictionary<string, object?> { ["staleDevices"] = stale });
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using Sotto.Server.Storage;
+using Sotto.Server.Storage.Sqlite;
+
+namespace Sotto.Server.Tests.Storage;
+
+/// <summary>Opens the SQLite provider over a fresh file in a temporary directory (deleted on dispose).</summary>
+internal static class SqliteStores
+{
+    public static ValueTask<StoreSet> OpenAsync()
+    {
+        var directory = Directory.CreateTempSubdirectory("sotto-sqlite-contract-").FullName;
+        var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(directory, "test.db"), Synchronous = SqliteSynchronous.Normal });
+        return ValueTask.FromResult(new StoreSet(database.Accounts, database.PreKeys, database.Messages, database.LinkRequests, new Owner(database, directory)));
+    }
+
+    private sealed class Owner(SqliteDatabase database, string directory) : IDisposable
+    {
+        public void Dispose()
+        {
+            database.Dispose();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
+
+public sealed class SqliteAccountStoreTests : AccountStoreContract
+{
+    protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
+}
+
+public sealed class SqlitePreKeyStoreTests : PreKeyStoreContract
+{
+    protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
+}
+
+public sealed class SqliteMessageStoreTests : MessageStoreContract
+{
+    protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
+}
+
+public sealed class SqliteLinkRequestStoreTests : LinkRequestStoreContract
+{
+    protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
+}
+
+/// <summary>What only the SQLite provider promises: its file, its migrations, its WAL mode.</summary>
+public sealed class SqliteDatabaseTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sotto-sqlite-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "sub", "sotto.db");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task DataSurvivesClosingAndReopeningTheFile()
+    {
+        var account = new Account(Guid.NewGuid(), "alice", [0x05, .. new byte[32]], DateTimeOffset.UnixEpoch);
+        using (var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath }))
+        {
+            Assert.True(await database.Accounts.TryCreateAsync(
+                account,
+                new NewDevice(1, null, new PasswordHash(new byte[16], new byte[32]), DateTimeOffset.UnixEpoch),
+                new PreKeyUpdate(null, null, null, null),
+                TestContext.Current.CancellationToken));
+        }
+
+        using var reopened = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath });
+        var found = await reopened.Accounts.FindByUsernameAsync("alice", TestContext.Current.CancellationToken);
+        Assert.Equal(account.Id, found!.Id);
+        Assert.Equal(account.IdentityKey, found.IdentityKey);
+    }
+
+    [Fact]
+    public void OpenCreatesTheDirectoryUsesWalAndRecordsTheSchemaVersion()
+    {
+        using (SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath }))
+        {
+        }
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + DatabasePath + ";Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", command.ExecuteScalar());
+        command.CommandText = "PRAGMA user_version;";
+        Assert.Equal((long)SqliteDatabase.SchemaVersion, command.ExecuteScalar());
+    }
+
+    [Fact]
+    public void OpeningADatabaseFromANewerServerFailsWithAClearMessage()
+    {
+        using (SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath }))
+        {
+        }
+
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + DatabasePath + ";Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99;";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<StorageException>(() => SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath }));
+        Assert.Contains("newer server", error.Message, StringComparison.Ordinal);
+        Assert.False(error.IsTransient);
+    }
+}

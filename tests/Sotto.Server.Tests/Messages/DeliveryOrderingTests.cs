@@ -22,7 +22,7 @@ public sealed class DeliveryOrderingTests
     [InlineData(BusMode.Direct)]
     public async Task LiveEnvelopesArriveCompleteAndInCommitOrderWhateverTheBusDoes(BusMode mode)
     {
-        var factory = new SottoServerFactory();
+        using var factory = new SottoServerFactory();
         using var server = factory.WithWebHostBuilder(b => b.ConfigureServices(s =>
             s.Replace(ServiceDescriptor.Singleton<IMessageBus>(sp => new UnreliableBus(sp.GetRequiredService<InProcessMessageBus>(), mode)))));
         using var anonymous = server.CreateClient();
@@ -67,7 +67,6 @@ public sealed class DeliveryOrderingTests
         var store = server.Services.GetRequiredService<IMessageStore>();
         var queue = await store.ReadAsync(new DeviceAddress(bob.AccountId, 1), 0, 1000, DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
         Assert.Equal(queue.Select(e => EnvelopeIds.Format(e.Id)), received);
-        factory.Dispose();
     }
 
     public enum BusMode

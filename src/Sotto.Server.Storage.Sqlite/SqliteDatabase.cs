@@ -21,7 +21,7 @@ public sealed class SqliteDatabase : IDisposable
     private readonly SqliteWriter _writer;
     private readonly SqliteSession _writerSession;
     private readonly ConcurrentBag<SqliteSession> _readers = [];
-    private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
+    private readonly int _maxIdleReaders = 64;
     private int _disposed;
 
     private SqliteDatabase(string connectionString, SqliteSession writerSession, int maxBatch)

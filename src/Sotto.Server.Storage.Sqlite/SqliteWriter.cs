@@ -10,9 +10,9 @@ namespace Sotto.Server.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// <code>
-///   callers ──WriteAsync──► queue ──► writer thread: BEGIN IMMEDIATE
-///                                        for each op: SAVEPOINT op; run; RELEASE (or ROLLBACK TO on exception)
-///                                      COMMIT ──► complete tasks (results, or the op's exception)
+///   callers ──WriteAsync──► queue ──► writer thread: BEGIN IMMEDIATE; run each op; COMMIT
+///                                      ──► complete tasks (results, or the op's exception)
+///                                      an op threw? ROLLBACK, then run each op in its own transaction
 /// </code>
 /// A task completes successfully only after its changes are committed, which is what lets the server acknowledge a
 /// send only after commit. If the commit itself fails, every operation of the batch fails with a
@@ -85,64 +85,103 @@ internal sealed class SqliteWriter : IDisposable
 
     private void RunBatch()
     {
-        SqliteTransaction? transaction = null;
-        try
+        var live = new List<Operation>(_batch.Count);
+        foreach (var operation in _batch)
         {
-            transaction = _session.Connection.BeginTransaction(deferred: false);
-            _session.Transaction = transaction;
-            foreach (var operation in _batch)
+            if (operation.CancellationToken.IsCancellationRequested)
             {
-                if (operation.CancellationToken.IsCancellationRequested)
-                {
-                    operation.Cancelled = true;
-                    continue;
-                }
-
-                transaction.Save("op");
-                try
-                {
-                    operation.Execute(_session);
-                    transaction.Release("op");
-                }
-                catch (Exception ex)
-                {
-                    // The operation's own failure (a bug or a constraint): undo just its changes, deliver the
-                    // exception to its caller, keep the rest of the batch.
-                    transaction.Rollback("op");
-                    transaction.Release("op");
-                    operation.Error = ex is SqliteException sqlite ? Wrap(sqlite) : ex;
-                }
+                operation.Cancelled = true;
             }
-
-            transaction.Commit();
-        }
-        catch (Exception ex)
-        {
-            // BEGIN or COMMIT failed (or SQLite aborted the transaction): nothing of the batch is committed.
-            var failure = ex as StorageException ?? (ex is SqliteException sqlite ? Wrap(sqlite) : new StorageException("The transaction failed.", isTransient: false, ex));
-            foreach (var operation in _batch)
+            else
             {
-                operation.Error ??= failure;
-            }
-
-            try
-            {
-                transaction?.Rollback();
-            }
-            catch (Exception)
-            {
-                // The transaction is already gone (SQLite rolls back on some I/O errors); nothing was committed.
+                live.Add(operation);
             }
         }
-        finally
+
+        if (live.Count > 0 && !TryRun(live))
         {
-            _session.Transaction = null;
-            transaction?.Dispose();
+            // One operation threw (a bug or a constraint), so the whole transaction was rolled back. Run each
+            // operation alone: the faulty one fails by itself, the others commit.
+            foreach (var operation in live)
+            {
+                TryRun([operation]);
+            }
         }
 
         foreach (var operation in _batch)
         {
             operation.Complete();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operations"/> in one transaction. False when an operation threw and there were several
+    /// (everything rolled back, nothing recorded); otherwise true, with each operation's result or error recorded.
+    /// BEGIN/COMMIT go through the session's prepared commands: re-preparing them per batch was a measurable cost.
+    /// </summary>
+    private bool TryRun(List<Operation> operations)
+    {
+        try
+        {
+            _session.Execute("BEGIN IMMEDIATE;");
+        }
+        catch (Exception ex)
+        {
+            Fail(operations, ex);
+            return true;
+        }
+
+        foreach (var operation in operations)
+        {
+            try
+            {
+                operation.Execute(_session);
+            }
+            catch (Exception ex)
+            {
+                Rollback();
+                if (operations.Count > 1)
+                {
+                    return false;
+                }
+
+                operation.Error = ex is SqliteException sqlite ? Wrap(sqlite) : ex;
+                return true;
+            }
+        }
+
+        try
+        {
+            _session.Execute("COMMIT;");
+        }
+        catch (Exception ex)
+        {
+            // COMMIT failed (or SQLite aborted the transaction): nothing of it is committed.
+            Rollback();
+            Fail(operations, ex);
+        }
+
+        return true;
+    }
+
+    private void Rollback()
+    {
+        try
+        {
+            _session.Execute("ROLLBACK;");
+        }
+        catch (SqliteException)
+        {
+            // No transaction is active any more (SQLite rolls back by itself on some errors).
+        }
+    }
+
+    private static void Fail(List<Operation> operations, Exception ex)
+    {
+        var failure = ex as StorageException ?? (ex is SqliteException sqlite ? Wrap(sqlite) : new StorageException("The transaction failed.", isTransient: false, ex));
+        foreach (var operation in operations)
+        {
+            operation.Error = failure;
         }
     }
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -61,6 +61,13 @@ public static class SottoServerHost
         });
         builder.Configuration.AddEnvironmentVariables("SOTTO_");
         builder.Configuration.AddCommandLine(args, SwitchMappings);
+
+        // ASP.NET Core's request lines ("Request starting … /v1/keys/{username}/1"), its per-request logging scope
+        // (RequestPath, created only while this category is enabled) and route matching traces carry usernames in
+        // paths, so these categories stay off whatever the configuration says (a rule added in code after the
+        // configuration wins over an equally specific configured one). LoggingTests guards this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.Matching", LogLevel.Warning);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
@@ -140,8 +147,13 @@ public static class SottoServerHost
         services.AddSingleton(TimeProvider.System);
 
         // Authentication pulls in ASP.NET Core Data Protection, which Sotto never uses (no cookies, no protected
-        // payloads): keep its key ring in memory instead of writing keys under the user's home directory.
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // payloads): keep its key ring in memory instead of reading and writing keys under the user's home directory.
+        services.AddDataProtection();
+        services.Configure<KeyManagementOptions>(options =>
+        {
+            options.XmlRepository = new InMemoryXmlRepository();
+            options.XmlEncryptor = new Microsoft.AspNetCore.DataProtection.XmlEncryption.NullXmlEncryptor();
+        });
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -197,5 +209,27 @@ public static class SottoServerHost
         options.AllowDuplicateProperties = false;
         options.MaxDepth = 16;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    }
+
+    /// <summary>A Data Protection key store that never touches the disk (see <see cref="AddServices"/>).</summary>
+    private sealed class InMemoryXmlRepository : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+    {
+        private readonly List<System.Xml.Linq.XElement> _elements = [];
+
+        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements()
+        {
+            lock (_elements)
+            {
+                return _elements.ToArray();
+            }
+        }
+
+        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName)
+        {
+            lock (_elements)
+            {
+                _elements.Add(element);
+            }
+        }
     }
 }

@@ -33,6 +33,7 @@ namespace Sotto.Wire;
 [JsonSerializable(typeof(KeyUploadRequest))]
 [JsonSerializable(typeof(PreKeyCountResponse))]
 [JsonSerializable(typeof(PreKeyBundleResponse))]
+[JsonSerializable(typeof(DevicePreKeyBundle))]
 [JsonSerializable(typeof(SendMessagesRequest))]
 [JsonSerializable(typeof(SendMessagesResponse))]
 [JsonSerializable(typeof(Problem))]

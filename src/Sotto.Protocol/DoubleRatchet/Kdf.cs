@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Sotto.Crypto;
 
@@ -6,7 +5,8 @@ namespace Sotto.Protocol;
 
 /// <summary>
 /// The keyed hashes of the protocol, on spans: HMAC-SHA256 over several parts and HKDF-SHA256 with the salts and
-/// labels of libsignal and spqr. Every temporary that holds key material is zeroed before return.
+/// labels of libsignal and spqr, on <see cref="HmacSha256Key"/> (no allocation, key schedules computed once).
+/// Every temporary that holds key material is zeroed before return.
 /// </summary>
 internal static class Kdf
 {
@@ -15,38 +15,23 @@ internal static class Kdf
     /// <summary>HMAC-SHA256(key, a ‖ b ‖ c) into a 32-byte <paramref name="tag"/>.</summary>
     internal static void Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, Span<byte> tag)
     {
-        int length = a.Length + b.Length + c.Length;
-        byte[]? rented = null;
-        Span<byte> buffer = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            a.CopyTo(buffer);
-            b.CopyTo(buffer[a.Length..]);
-            c.CopyTo(buffer[(a.Length + b.Length)..]);
-            HmacSha256.Compute(key, buffer[..length], tag);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        using var prepared = new HmacSha256Key(key);
+        prepared.Compute(a, b, c, tag);
     }
 
     /// <summary>HMAC-SHA256(key, data).</summary>
-    internal static void Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> tag) => HmacSha256.Compute(key, data, tag);
+    internal static void Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> tag)
+    {
+        using var prepared = new HmacSha256Key(key);
+        prepared.Compute(data, tag);
+    }
 
     /// <summary>
     /// HKDF-SHA256 (RFC 5869) with <paramref name="salt"/> (empty: 32 zero bytes, as Rust's <c>Hkdf::new(None, …)</c>),
     /// filling <paramref name="output"/>.
     /// </summary>
-    internal static void Hkdf(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> inputKeyMaterial, ReadOnlySpan<byte> info, Span<byte> output)
-    {
-        Span<byte> zeroSalt = stackalloc byte[HashLength];
-        zeroSalt.Clear();
-        Sotto.Crypto.Hkdf.DeriveKey(inputKeyMaterial, salt.IsEmpty ? zeroSalt : salt, info, output);
-    }
+    internal static void Hkdf(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> inputKeyMaterial, ReadOnlySpan<byte> info, Span<byte> output) =>
+        HmacSha256Key.DeriveHkdf(inputKeyMaterial, salt, info, output);
 
     /// <summary>Zeroes a span of key material.</summary>
     internal static void Zero(Span<byte> secret) => CryptographicOperations.ZeroMemory(secret);

@@ -1,3 +1,5 @@
+using Sotto.Crypto;
+
 namespace Sotto.Protocol;
 
 /// <summary>
@@ -25,7 +27,18 @@ internal readonly struct ChainKey
     internal ChainKey Next()
     {
         var next = new byte[Kdf.HashLength];
-        Kdf.Hmac(Key, ChainKeySeedInput, next);
+        using var prepared = new HmacSha256Key(Key);
+        prepared.Compute(ChainKeySeedInput, next);
+        return new ChainKey(next, checked(Index + 1));
+    }
+
+    /// <summary>The message key seed of this index and the next chain key, on one key schedule.</summary>
+    internal ChainKey Next(Span<byte> seed)
+    {
+        var next = new byte[Kdf.HashLength];
+        using var prepared = new HmacSha256Key(Key);
+        prepared.Compute(MessageKeySeedInput, seed);
+        prepared.Compute(ChainKeySeedInput, next);
         return new ChainKey(next, checked(Index + 1));
     }
 

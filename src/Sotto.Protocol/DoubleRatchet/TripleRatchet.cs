@@ -35,7 +35,7 @@ internal static class TripleRatchet
         try
         {
             var spqr = state.Spqr.PrepareSend(spqrKey);
-            sender.ChainKey.MessageKeySeed(seed);
+            var nextChainKey = sender.ChainKey.Next(seed);
             MessageKeys.Derive(seed, spqrKey, keys);
             var ciphertext = AesCbc.Encrypt(MessageKeys.CipherKey(keys), MessageKeys.Iv(keys), plaintext);
             var message = SignalMessage.Create(
@@ -49,7 +49,7 @@ internal static class TripleRatchet
                 state.LocalIdentity,
                 state.RemoteIdentity,
                 spqr.Message);
-            return new EncryptionStep(message, sender.ChainKey.Next(), spqr);
+            return new EncryptionStep(message, nextChainKey, spqr);
         }
         finally
         {
@@ -96,7 +96,16 @@ internal static class TripleRatchet
             if (chainKey.Index > counter)
             {
                 var stored = step.ChainIndex >= 0 ? state.ReceiverChains[step.ChainIndex].MessageKeys : null;
-                int position = stored?.FindIndex(k => k.Index == counter) ?? -1;
+                int position = -1;
+                for (int i = 0; stored is not null && i < stored.Count; i++)
+                {
+                    if (stored[i].Index == counter)
+                    {
+                        position = i;
+                        break;
+                    }
+                }
+
                 if (position < 0)
                 {
                     ThrowHelper.ThrowProtocol(ProtocolError.DuplicatedMessage, "The message key for this counter was already used.");
@@ -119,15 +128,17 @@ internal static class TripleRatchet
                     if (counter - chainKey.Index <= ProtocolLimits.MaxMessageKeys)
                     {
                         var skipped = new byte[Kdf.HashLength];
-                        chainKey.MessageKeySeed(skipped);
-                        (step.AddedSkipped ??= []).Add(new SkippedKey(chainKey.Index, skipped));
+                        uint index = chainKey.Index;
+                        chainKey = chainKey.Next(skipped);
+                        (step.AddedSkipped ??= []).Add(new SkippedKey(index, skipped));
                     }
-
-                    chainKey = chainKey.Next();
+                    else
+                    {
+                        chainKey = chainKey.Next();
+                    }
                 }
 
-                chainKey.MessageKeySeed(seed);
-                step.NewChainKey = chainKey.Next();
+                step.NewChainKey = chainKey.Next(seed);
             }
 
             // 3. The SPQR key, staged (spqr::recv).

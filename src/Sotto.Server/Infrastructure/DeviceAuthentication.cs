@@ -62,16 +62,10 @@ internal sealed class DeviceAuthenticationHandler(
 
         var device = new AuthenticatedDevice(found.Account, found.Device);
         Context.Features.Set(device);
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, found.Account.Id.ToString("D")),
-                new Claim(DeviceClaimType, deviceId.ToString(CultureInfo.InvariantCulture)),
-            ],
-            SchemeName);
+        // The device itself travels as a request feature (above); the principal only marks the request authenticated.
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, found.Account.Id.ToString("D"))], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
-
-    public const string DeviceClaimType = "sotto:device";
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

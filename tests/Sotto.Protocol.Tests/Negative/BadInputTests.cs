@@ -241,6 +241,30 @@ public sealed class BadInputTests
         await AssertRejectedAsync(bob, alice, CiphertextMessageType.Whisper, oldest.Serialize(), ProtocolError.DuplicatedMessage);
     }
 
+    /// <summary>
+    /// A session keeps the receiving chains of the peer's last five ratchet keys: a late message from the fifth newest
+    /// chain decrypts, one from the sixth cannot (its chain is gone, so it meets a fresh ratchet step and fails its MAC).
+    /// </summary>
+    [Fact]
+    public async Task LateMessagesDecryptFromTheLastFiveReceivingChainsOnly()
+    {
+        var (alice, bob) = await EstablishedAsync(25);
+        var late = new List<CiphertextMessage>();
+        for (int i = 0; i < ProtocolLimits.MaxReceiverChains + 1; i++)
+        {
+            // Each round trip gives Alice a new ratchet key, so each late message sits on its own chain.
+            late.Add(await Conversation.SendAsync(alice, bob, $"late {i}"));
+            Assert.Equal($"now {i}", await Conversation.ReceiveAsync(bob, alice, await Conversation.SendAsync(alice, bob, $"now {i}")));
+            Assert.Equal($"reply {i}", await Conversation.ReceiveAsync(alice, bob, await Conversation.SendAsync(bob, alice, $"reply {i}")));
+        }
+
+        var state = (await bob.Store.LoadSessionAsync(alice.Address, Ct))!.Current!;
+        Assert.Equal(ProtocolLimits.MaxReceiverChains, state.ReceiverChains.Count);
+        Assert.Equal(-1, state.FindReceiverChain(((SignalMessage)late[0]).SenderRatchetKey));
+        await AssertRejectedAsync(bob, alice, CiphertextMessageType.Whisper, late[0].Serialize(), ProtocolError.InvalidMac);
+        Assert.Equal("late 1", await Conversation.ReceiveAsync(bob, alice, late[1]));
+    }
+
     [Theory]
     [InlineData(0x33, ProtocolError.LegacyVersion)]
     [InlineData(0x22, ProtocolError.LegacyVersion)]

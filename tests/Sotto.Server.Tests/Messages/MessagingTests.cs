@@ -38,7 +38,7 @@ public sealed class MessagingTests : IDisposable
     {
         var anonymous = server.CreateClient();
         var link = await Api.ReadAsync<LinkRequestCreated>(await anonymous.PostAsJsonAsync("/v1/devices/link", new LinkRequestCreate { PublicKey = [1] }, Api.Json, Ct), HttpStatusCode.Created);
-        await server.ClientFor(primary).PutAsJsonAsync($"/v1/devices/link/{link.Code}", new Wire.LinkApproval { ProvisioningMessage = [1] }, Api.Json, Ct);
+        await server.ClientFor(primary).PutAsJsonAsync($"/v1/devices/link/{link.Code}", new Sotto.Wire.LinkApproval { ProvisioningMessage = [1] }, Api.Json, Ct);
         using var complete = await anonymous.PostAsJsonAsync($"/v1/devices/link/{link.Code}/complete", new LinkCompleteRequest
         {
             Token = link.Token,
@@ -237,6 +237,20 @@ public sealed class MessagingTests : IDisposable
         Assert.Equal(4409, (int)status!);
         Assert.Equal("connected elsewhere", reason);
         Assert.Empty(await second.DrainAsync());
+    }
+
+    [Fact]
+    public async Task ServerShutdownClosesConnectionsWith1001()
+    {
+        var (_, bob) = await AliceAndBobAsync();
+        await using var socket = await DeliveryClient.ConnectAsync(_server, bob);
+        await socket.DrainAsync();
+
+        _server.Service<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+
+        var (status, reason) = await socket.ReceiveCloseAsync();
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, status);
+        Assert.Equal("server shutting down", reason);
     }
 
     [Fact]

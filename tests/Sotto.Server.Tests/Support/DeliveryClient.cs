@@ -36,9 +36,12 @@ public sealed class DeliveryClient : IAsyncDisposable
     }
 
     /// <summary>The next server frame; throws when the connection closes or nothing arrives in time.</summary>
-    public async Task<ServerFrame> ReceiveAsync(TimeSpan? timeout = null)
+    public Task<ServerFrame> ReceiveAsync(TimeSpan? timeout = null) => ReceiveOrStopAsync(timeout ?? TimeSpan.FromSeconds(10), CancellationToken.None);
+
+    /// <summary>Like <see cref="ReceiveAsync"/>, but also gives up when <paramref name="stop"/> fires.</summary>
+    public async Task<ServerFrame> ReceiveOrStopAsync(TimeSpan timeout, CancellationToken stop)
     {
-        var message = await ReceiveMessageAsync(timeout ?? TimeSpan.FromSeconds(10));
+        var message = await ReceiveMessageAsync(timeout, stop);
         if (message.Type == WebSocketMessageType.Close)
         {
             throw new InvalidOperationException($"closed: {_socket.CloseStatus} {_socket.CloseStatusDescription}");
@@ -127,9 +130,9 @@ public sealed class DeliveryClient : IAsyncDisposable
         _socket.Dispose();
     }
 
-    private async Task<(WebSocketMessageType Type, byte[] Bytes)> ReceiveMessageAsync(TimeSpan timeout)
+    private async Task<(WebSocketMessageType Type, byte[] Bytes)> ReceiveMessageAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, cancellationToken);
         cts.CancelAfter(timeout);
         int length = 0;
         while (true)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Sotto.Server.Storage;
@@ -13,6 +12,7 @@ namespace Sotto.Server.Features.Messages;
 /// <code>
 ///   pump:    read queue after the last pushed sequence ─► push Envelope frames (≤ MaxUnacknowledged unacked)
 ///            └ queue drained for the first time ─► QueueEmpty; then sleep until the bus or an ack wakes it
+///            bus hint = the committed envelope with DeviceSequence = last pushed + 1 ─► push it without a read
 ///   receive: Ack {ids} ─► delete from the store (batched by the writer), free in-flight slots, wake the pump
 ///            Ping ─► Pong;  anything else ─► close with 1003/1007/1008/1009 and a reason
 /// </code>
@@ -41,12 +41,15 @@ internal sealed class DeliveryConnection : IDeliveryListener
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly SemaphoreSlim _deleteSlots = new(MaxPendingDeletes, MaxPendingDeletes);
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly AsyncSignal _wake = new();
+    private SemaphoreSlim? _deleteSlots;
     private readonly HashSet<Guid> _unacknowledged = [];
     private readonly CancellationTokenSource _pumpStop = new();
-    private byte[] _receiveBuffer = new byte[256];
+    private byte[] _receiveBuffer = new byte[64];
     private long _lastSequence;
+    private long _lastDeviceSequence;
+    private bool _mustRead = true;
+    private List<StoredEnvelope>? _hints;
     private long _pushed;
     private long _acknowledged;
     private int _closing;
@@ -63,13 +66,17 @@ internal sealed class DeliveryConnection : IDeliveryListener
         _logger = logger;
     }
 
-    public async Task RunAsync(CancellationToken connectionAborted, CancellationToken serverStopping)
+    /// <summary>
+    /// Runs the connection until either side closes it. Memory matters here (one instance per idle device): no
+    /// linked token sources or per-connection registrations; server shutdown reaches the connection through
+    /// <see cref="DeliveryConnections"/>.
+    /// </summary>
+    public async Task RunAsync(DeliveryConnections registry, CancellationToken connectionAborted)
     {
         Log.ConnectionOpened(_logger, _device.DeviceId, _device.AccountId);
         await using var subscription = await _bus.SubscribeAsync(_device, this, connectionAborted).ConfigureAwait(false);
-        using var stopping = serverStopping.Register(() => _ = CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        using var pumpToken = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted, _pumpStop.Token);
-        var pump = PumpAsync(pumpToken.Token);
+        registry.Add(this);
+        var pump = PumpAsync(_pumpStop.Token);
         try
         {
             await ReceiveAsync(connectionAborted).ConfigureAwait(false);
@@ -80,7 +87,8 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
         finally
         {
-            await _pumpStop.CancelAsync().ConfigureAwait(false);
+            registry.Remove(this);
+            await StopPumpAsync().ConfigureAwait(false);
         }
 
         try
@@ -99,7 +107,30 @@ internal sealed class DeliveryConnection : IDeliveryListener
         Log.ConnectionClosed(_logger, _closeReason, _pushed, _acknowledged);
     }
 
-    public void OnEnvelopesAvailable() => _wake.Writer.TryWrite(true);
+    public void OnEnvelopesAvailable(StoredEnvelope? envelope)
+    {
+        lock (_unacknowledged)
+        {
+            if (envelope is null || _mustRead)
+            {
+                _mustRead = true;
+            }
+            else if ((_hints ??= new List<StoredEnvelope>(4)).Count < ReadBatch)
+            {
+                _hints.Add(envelope);
+            }
+            else
+            {
+                _hints = null;
+                _mustRead = true;
+            }
+        }
+
+        _wake.Set();
+    }
+
+    /// <summary>Server shutdown: tell the client to come back later.</summary>
+    public Task CloseForShutdownAsync() => CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
 
     public void OnDisconnect(DisconnectReason reason) => _ = reason == DisconnectReason.Displaced
         ? CloseAsync(Displaced, "connected elsewhere")
@@ -113,58 +144,105 @@ internal sealed class DeliveryConnection : IDeliveryListener
         while (!cancellationToken.IsCancellationRequested)
         {
             int room;
+            bool mustRead;
+            List<StoredEnvelope>? hints;
             lock (_unacknowledged)
             {
                 room = _options.MaxUnacknowledged - _unacknowledged.Count;
+                mustRead = _mustRead;
+                _mustRead = false;
+                hints = _hints;
+                _hints = null;
             }
 
-            if (room <= 0)
+            // Fast path: a freshly committed envelope that is exactly the next one of this device is pushed as it came
+            // with the notification. Anything else (a gap, a reordering, a full window) falls back to reading the store.
+            if (!mustRead && hints is not null)
             {
-                await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            // Read one more than can be pushed, to know whether the queue is drained without another round trip.
-            int want = Math.Min(room, ReadBatch);
-            IReadOnlyList<StoredEnvelope> batch;
-            try
-            {
-                batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (StorageException ex)
-            {
-                Log.DeliveryFailed(_logger, ex);
-                await CloseAsync(WebSocketCloseStatus.InternalServerError, "storage unavailable").ConfigureAwait(false);
-                return;
-            }
-
-            int push = Math.Min(batch.Count, want);
-            for (int i = 0; i < push; i++)
-            {
-                var envelope = batch[i];
-                lock (_unacknowledged)
+                hints.Sort(static (a, b) => a.DeviceSequence.CompareTo(b.DeviceSequence));
+                foreach (var hint in hints)
                 {
-                    _unacknowledged.Add(envelope.Id);
+                    if (hint.Sequence <= _lastSequence)
+                    {
+                        continue;
+                    }
+
+                    if (room <= 0 || hint.DeviceSequence == 0 || hint.DeviceSequence != _lastDeviceSequence + 1)
+                    {
+                        mustRead = true;
+                        break;
+                    }
+
+                    await PushAsync(hint, cancellationToken).ConfigureAwait(false);
+                    room--;
+                }
+            }
+
+            if (mustRead)
+            {
+                if (room <= 0)
+                {
+                    Remember();
+                    await _wake.WaitAsync().ConfigureAwait(false);
+                    continue;
                 }
 
-                await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
-                _lastSequence = envelope.Sequence;
-                _pushed++;
+                // Read one more than can be pushed, to know whether the queue is drained without another round trip.
+                int want = Math.Min(room, ReadBatch);
+                IReadOnlyList<StoredEnvelope> batch;
+                try
+                {
+                    batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageException ex)
+                {
+                    Log.DeliveryFailed(_logger, ex);
+                    await CloseAsync(WebSocketCloseStatus.InternalServerError, "storage unavailable").ConfigureAwait(false);
+                    return;
+                }
+
+                int push = Math.Min(batch.Count, want);
+                for (int i = 0; i < push; i++)
+                {
+                    await PushAsync(batch[i], cancellationToken).ConfigureAwait(false);
+                }
+
+                if (batch.Count > want)
+                {
+                    Remember();
+                    continue;
+                }
+
+                if (!drained)
+                {
+                    await SendAsync(new ServerFrame { QueueEmpty = new QueueEmpty() }, cancellationToken).ConfigureAwait(false);
+                    drained = true;
+                }
             }
 
-            if (batch.Count > want)
-            {
-                continue;
-            }
-
-            if (!drained)
-            {
-                await SendAsync(new ServerFrame { QueueEmpty = new QueueEmpty() }, cancellationToken).ConfigureAwait(false);
-                drained = true;
-            }
-
-            await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await _wake.WaitAsync().ConfigureAwait(false);
         }
+
+        void Remember()
+        {
+            lock (_unacknowledged)
+            {
+                _mustRead = true;
+            }
+        }
+    }
+
+    private async Task PushAsync(StoredEnvelope envelope, CancellationToken cancellationToken)
+    {
+        lock (_unacknowledged)
+        {
+            _unacknowledged.Add(envelope.Id);
+        }
+
+        await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
+        _lastSequence = envelope.Sequence;
+        _lastDeviceSequence = envelope.DeviceSequence;
+        _pushed++;
     }
 
     internal static Envelope ToWire(StoredEnvelope e) => new()
@@ -233,7 +311,9 @@ internal sealed class DeliveryConnection : IDeliveryListener
                     buffer = larger;
                 }
 
-                result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                // No token: a cancellable receive registers a callback per call (memory per idle connection), and an
+                // aborted connection fails the pending receive anyway.
+                result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     if (Volatile.Read(ref _closing) == 0)
@@ -296,6 +376,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 }
 
                 Acknowledge(ids);
+                _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
                 await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _ = DeleteAsync(ids);
                 return true;
@@ -324,8 +405,9 @@ internal sealed class DeliveryConnection : IDeliveryListener
         _acknowledged += ids.Length;
         if (freed)
         {
-            _wake.Writer.TryWrite(true);
+            _wake.Set();
         }
+
     }
 
     private async Task DeleteAsync(Guid[] ids)
@@ -340,7 +422,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
         finally
         {
-            _deleteSlots.Release();
+            _deleteSlots!.Release();
         }
     }
 
@@ -377,17 +459,23 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
 
         _closeReason = reason;
+        await StopPumpAsync().ConfigureAwait(false);
+
+        await TrySendCloseAsync(status, reason).ConfigureAwait(false);
+        _ = AbortAfterGraceAsync();
+    }
+
+    private async Task StopPumpAsync()
+    {
         try
         {
             await _pumpStop.CancelAsync().ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
-            return;
         }
 
-        await TrySendCloseAsync(status, reason).ConfigureAwait(false);
-        _ = AbortAfterGraceAsync();
+        _wake.Set();
     }
 
     private async Task TrySendCloseAsync(WebSocketCloseStatus status, string? reason)
@@ -415,6 +503,69 @@ internal sealed class DeliveryConnection : IDeliveryListener
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             _socket.Abort();
+        }
+    }
+}
+
+/// <summary>
+/// A single-waiter auto-reset signal: <see cref="Set"/> wakes the pending <see cref="WaitAsync"/>, or the next one
+/// if none is pending. Cheaper per connection than a channel.
+/// </summary>
+internal sealed class AsyncSignal
+{
+    private readonly Lock _gate = new();
+    private TaskCompletionSource? _waiter;
+    private bool _set;
+
+    public void Set()
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            waiter = _waiter;
+            _waiter = null;
+            if (waiter is null)
+            {
+                _set = true;
+                return;
+            }
+        }
+
+        waiter.TrySetResult();
+    }
+
+    public Task WaitAsync()
+    {
+        lock (_gate)
+        {
+            if (_set)
+            {
+                _set = false;
+                return Task.CompletedTask;
+            }
+
+            _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _waiter.Task;
+        }
+    }
+}
+
+/// <summary>The delivery connections of this node, so that shutdown can close them with 1001 in one sweep.</summary>
+internal sealed class DeliveryConnections
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<DeliveryConnection, byte> _open = new(ReferenceEqualityComparer.Instance);
+
+    public int Count => _open.Count;
+
+    public void Add(DeliveryConnection connection) => _open.TryAdd(connection, 0);
+
+    public void Remove(DeliveryConnection connection) => _open.TryRemove(connection, out _);
+
+    public void CloseAll()
+    {
+        foreach (var connection in _open.Keys)
+        {
+            _ = connection.CloseForShutdownAsync();
         }
     }
 }

@@ -15,6 +15,7 @@ internal static class MessageEndpoints
         services.AddSingleton<InProcessMessageBus>();
         services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<InProcessMessageBus>());
         services.AddSingleton<MessageService>();
+        services.AddSingleton<DeliveryConnections>();
         services.AddHostedService<ExpirySweeper>();
         return services;
     }
@@ -23,6 +24,8 @@ internal static class MessageEndpoints
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<MessageOptions>>().Value;
         var maxDevices = app.ServiceProvider.GetRequiredService<IOptions<DeviceOptions>>().Value.MaxDevices;
+        var connections = app.ServiceProvider.GetRequiredService<DeliveryConnections>();
+        app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(connections.CloseAll);
 
         app.MapPut("/v1/messages/{username}", async (string username, SendMessagesRequest request, HttpContext context, MessageService service) =>
             Results.Ok(await service.SendAsync(context.Device(), username, request, context.RequestAborted)))
@@ -39,7 +42,7 @@ internal static class MessageEndpoints
         .ProducesProblem(StatusCodes.Status410Gone)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
-        app.MapGet("/v1/websocket", async (HttpContext context, IMessageStore store, IMessageBus bus, TimeProvider time, IHostApplicationLifetime lifetime, ILoggerFactory loggers) =>
+        app.MapGet("/v1/websocket", async (HttpContext context, IMessageStore store, IMessageBus bus, TimeProvider time, ILoggerFactory loggers) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -53,7 +56,7 @@ internal static class MessageEndpoints
                 KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveSeconds * 2),
             });
             var connection = new DeliveryConnection(socket, device.Address, store, bus, options, time, loggers.CreateLogger<DeliveryConnection>());
-            await connection.RunAsync(context.RequestAborted, lifetime.ApplicationStopping);
+            await connection.RunAsync(connections, context.RequestAborted);
             return Results.Empty;
         })
         .RequireAuthorization()

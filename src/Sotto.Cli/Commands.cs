@@ -1,0 +1,614 @@
+using System.CommandLine;
+using System.Globalization;
+using Sotto.Client;
+using Sotto.Client.Storage;
+using Sotto.Client.Storage.Sqlite;
+using Sotto.Server;
+using Spectre.Console;
+
+namespace Sotto.Cli;
+
+/// <summary>The command tree (DESIGN.md §6) and what each command does with the SDK.</summary>
+internal static class Commands
+{
+    private static readonly Option<string> Profile = new("--profile")
+    {
+        Description = "The device's keys, sessions and history (SQLite) live in this directory",
+        Recursive = true,
+        DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".sotto"),
+    };
+
+    private static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print one JSON object per line",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Sotto: end-to-end encrypted messaging. The relay server and the reference client.");
+        root.Options.Add(Profile);
+        root.Options.Add(Json);
+        root.Subcommands.Add(ServerCommand());
+        root.Subcommands.Add(RegisterCommand());
+        root.Subcommands.Add(LinkCommand());
+        root.Subcommands.Add(AddDeviceCommand());
+        root.Subcommands.Add(DevicesCommand());
+        root.Subcommands.Add(SendCommand());
+        root.Subcommands.Add(ReceiveCommand());
+        root.Subcommands.Add(HistoryCommand());
+        root.Subcommands.Add(SafetyNumberCommand());
+        root.Subcommands.Add(TrustCommand());
+        return root;
+    }
+
+    private static Command ServerCommand()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory of the embedded SQLite database (default ./sotto-data)" };
+        var urls = new Option<string>("--urls") { Description = "Listen addresses, ';'-separated (default " + SottoServerHost.DefaultUrls + ")" };
+        var command = new Command("server", "Run the relay server (embedded SQLite)") { data, urls };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var args = new List<string>();
+            if (parse.GetValue(data) is { } dir)
+            {
+                args.Add("--data");
+                args.Add(dir);
+            }
+
+            if (parse.GetValue(urls) is { } url)
+            {
+                args.Add("--urls");
+                args.Add(url);
+            }
+
+            return SottoServerHost.RunAsync([.. args], cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command RegisterCommand()
+    {
+        var username = new Argument<string>("USERNAME") { Description = "3-32 characters of a-z, 0-9 and _, starting with a letter" };
+        var server = ServerOption(required: true);
+        var invite = new Option<string>("--invite") { Description = "Invite code, when the server requires one" };
+        var newIdentity = new Option<bool>("--new-identity")
+        {
+            Description = "Re-register this profile's account (device 1) with a new identity key: unlinks the other devices, and contacts must accept the new key",
+        };
+        var command = new Command("register", "Create an account; this device becomes device 1") { username, server, invite, newIdentity };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(server), async (client, output, ct) =>
+        {
+            var name = parse.GetValue(username)!;
+            AccountInfo account;
+            if (parse.GetValue(newIdentity))
+            {
+                var existing = await client.GetAccountAsync(ct);
+                if (existing is null || !string.Equals(existing.Username, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return Output.Fail("--new-identity re-registers the account this profile already belongs to; " +
+                        (existing is null ? "this profile has none." : $"this profile belongs to {existing.Username}."));
+                }
+
+                account = await client.ReRegisterAsync(ct);
+            }
+            else
+            {
+                account = await client.RegisterAsync(name, parse.GetValue(invite), ct);
+            }
+
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "registered");
+                    w.WriteString("username", account.Username);
+                    w.WriteString("accountId", account.AccountId.ToString("D"));
+                    w.WriteNumber("deviceId", account.DeviceId);
+                    w.WriteString("server", account.Server.AbsoluteUri);
+                });
+            }
+            else
+            {
+                Output.Line($"Registered [bold]{Output.Escape(account.Username)}[/] on {Output.Escape(account.Server.AbsoluteUri)} as device {account.DeviceId}.");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command LinkCommand()
+    {
+        var server = ServerOption(required: true);
+        var name = new Option<string>("--name") { Description = "A name for this device (stored encrypted)" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the approval (at most the code's 10 minutes)", DefaultValueFactory = _ => 600 };
+        var command = new Command("link", "New device: print a link code and wait until an existing device approves it") { server, name, timeout };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(server), async (client, output, ct) =>
+        {
+            using var pending = await client.BeginLinkAsync(parse.GetValue(name) ?? Environment.MachineName, ct);
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "link_code");
+                    w.WriteString("code", pending.DisplayCode);
+                    w.WriteNumber("expiresAt", pending.ExpiresAt.ToUnixTimeMilliseconds());
+                });
+            }
+            else
+            {
+                Output.Line("Link code: [bold]" + Output.Escape(pending.DisplayCode) + "[/]");
+                Output.Line("On a device of the account, run:  [bold]sotto add-device " + Output.Escape(pending.DisplayCode) + "[/]");
+                Output.Line("[grey]Waiting for the approval …[/]");
+            }
+
+            var account = await pending.CompleteAsync(TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))), ct);
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "linked");
+                    w.WriteString("username", account.Username);
+                    w.WriteString("accountId", account.AccountId.ToString("D"));
+                    w.WriteNumber("deviceId", account.DeviceId);
+                });
+            }
+            else
+            {
+                Output.Line($"Linked: this is device {account.DeviceId} of [bold]{Output.Escape(account.Username)}[/].");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command AddDeviceCommand()
+    {
+        var code = new Argument<string>("CODE") { Description = "The link code the new device printed (XXXXX-XXXXX:key)" };
+        var command = new Command("add-device", "Existing device: approve a new device of this account") { code };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            await client.ApproveLinkAsync(parse.GetValue(code)!, ct);
+            if (output.Json)
+            {
+                output.WriteJson(w => w.WriteString("type", "device_approved"));
+            }
+            else
+            {
+                Output.Line("Approved. The new device finishes linking on its own.");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command DevicesCommand()
+    {
+        var command = new Command("devices", "This account's devices");
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            var devices = await client.GetDevicesAsync(ct);
+            if (output.Json)
+            {
+                foreach (var d in devices)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "device");
+                        w.WriteNumber("deviceId", d.DeviceId);
+                        if (d.Name is null)
+                        {
+                            w.WriteNull("name");
+                        }
+                        else
+                        {
+                            w.WriteString("name", d.Name);
+                        }
+
+                        w.WriteNumber("created", d.Created.ToUnixTimeMilliseconds());
+                        w.WriteBoolean("thisDevice", d.IsThisDevice);
+                    });
+                }
+            }
+            else
+            {
+                var table = new Table().AddColumn("Device").AddColumn("Name").AddColumn("Created (UTC)").AddColumn(string.Empty);
+                foreach (var d in devices)
+                {
+                    table.AddRow(
+                        d.DeviceId.ToString(CultureInfo.InvariantCulture),
+                        Output.Escape(d.Name ?? "-"),
+                        d.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                        d.IsThisDevice ? "this device" : string.Empty);
+                }
+
+                AnsiConsole.Write(table);
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command SendCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The recipient's username" };
+        var text = new Argument<string>("TEXT") { Description = "The message" };
+        var command = new Command("send", "Send an end-to-end encrypted message to every device of TO") { to, text };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            var recipient = parse.GetValue(to)!;
+            var sent = await client.SendTextAsync(recipient, parse.GetValue(text)!, ct);
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "sent");
+                    w.WriteString("to", recipient.ToLowerInvariant());
+                    w.WriteString("id", sent.Id.ToString("D"));
+                    w.WriteNumber("timestamp", sent.Timestamp);
+                    w.WriteNumber("devices", sent.Devices);
+                });
+            }
+            else
+            {
+                Output.Line($"Sent to [bold]{Output.Escape(recipient.ToLowerInvariant())}[/] ({sent.Devices} device{(sent.Devices == 1 ? string.Empty : "s")}).");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command ReceiveCommand()
+    {
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = "After the queue is drained, stop when nothing arrived for this many seconds (0: stop once drained; negative: never)",
+            DefaultValueFactory = _ => 5,
+        };
+        var command = new Command("receive", "Fetch, decrypt, print and acknowledge messages") { timeout };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            double seconds = parse.GetValue(timeout);
+            var options = new ReceiveOptions { IdleTimeout = seconds < 0 ? null : TimeSpan.FromSeconds(seconds) };
+            await foreach (var e in client.ReceiveAsync(options, ct))
+            {
+                Print(output, e);
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command HistoryCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The other user's username" };
+        var command = new Command("history", "The conversation as stored on this device") { to };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            foreach (var item in await client.GetHistoryAsync(parse.GetValue(to)!, ct))
+            {
+                Print(output, item);
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command SafetyNumberCommand()
+    {
+        var user = new Argument<string>("USERNAME") { Description = "The other user" };
+        var command = new Command("safety-number", "The 60-digit safety number to compare with USERNAME") { user };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            var number = await client.GetSafetyNumberAsync(parse.GetValue(user)!, ct);
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "safety_number");
+                    w.WriteString("user", number.Username);
+                    w.WriteString("safetyNumber", number.Digits);
+                    w.WriteBoolean("trusted", number.Trusted);
+                });
+            }
+            else
+            {
+                Output.Line($"Safety number with [bold]{Output.Escape(number.Username)}[/]:");
+                Output.Line("  " + Output.Escape(number.Formatted));
+                Output.Line(number.Trusted
+                    ? "[green]This key is trusted.[/] Compare the digits with the other person's screen."
+                    : $"[yellow]This key changed and is not trusted yet.[/] After comparing, accept it with: sotto trust {Output.Escape(number.Username)}");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command TrustCommand()
+    {
+        var user = new Argument<string>("USERNAME") { Description = "The user whose changed identity key to accept" };
+        var command = new Command("trust", "Accept USERNAME's current identity key (after comparing safety numbers)") { user };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            var name = parse.GetValue(user)!.ToLowerInvariant();
+            await client.TrustAsync(name, ct);
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "trusted");
+                    w.WriteString("user", name);
+                });
+            }
+            else
+            {
+                Output.Line($"Trusted [bold]{Output.Escape(name)}[/]'s current identity key.");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Option<Uri> ServerOption(bool required) => new("--server")
+    {
+        Description = "The relay server, e.g. http://127.0.0.1:5080",
+        Required = required,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                return uri;
+            }
+
+            result.AddError($"--server must be an http:// or https:// URL, not '{text}'.");
+            return null;
+        },
+    };
+
+    /// <summary>Opens the profile, runs <paramref name="body"/>, and turns every failure into one line on stderr.</summary>
+    private static async Task<int> RunAsync(ParseResult parse, Uri? server, Func<SottoClient, Output, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var output = new Output(parse.GetValue(Json));
+        try
+        {
+            var builder = new SottoClientBuilder().UseProfileDirectory(parse.GetValue(Profile)!).UseSqliteStore();
+            if (server is not null)
+            {
+                builder.UseServer(server);
+            }
+
+            await using var client = builder.Build();
+            if (server is not null && await client.GetAccountAsync(cancellationToken) is { } existing && !SameServer(existing.Server, server))
+            {
+                return Output.Fail($"this profile belongs to {existing.Username} on {existing.Server.AbsoluteUri}, not {server.AbsoluteUri}.");
+            }
+
+            return await body(client, output, cancellationToken);
+        }
+        catch (SottoClientException ex)
+        {
+            return Output.Fail(Describe(ex));
+        }
+        catch (ArgumentException ex)
+        {
+            return Output.Fail(FirstSentence(ex.Message), Output.UsageError);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Output.Fail("interrupted.", 130);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Output.Fail(FirstSentence(ex.Message));
+        }
+        catch (IOException ex)
+        {
+            return Output.Fail("cannot use the profile directory: " + FirstSentence(ex.Message));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Output.Fail("cannot use the profile directory: " + FirstSentence(ex.Message));
+        }
+    }
+
+    private static bool SameServer(Uri a, Uri b) =>
+        Uri.Compare(a, b, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0
+        || string.Equals(a.AbsoluteUri.TrimEnd('/'), b.AbsoluteUri.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The user-facing line for an SDK failure (the SDK's own messages carry no usernames).</summary>
+    internal static string Describe(SottoClientException ex) => ex.Code switch
+    {
+        ClientError.IdentityChanged =>
+            $"{ex.Username}'s safety number changed (new identity key). Nothing was sent. Compare it with 'sotto safety-number {ex.Username}', then accept it with 'sotto trust {ex.Username}'.",
+        ClientError.UnknownUser => $"there is no user named {ex.Username} on this server.",
+        ClientError.NotRegistered => "this profile has no account yet: run 'sotto register USERNAME --server URL' or 'sotto link --server URL' first.",
+        ClientError.AlreadyRegistered => "this profile already belongs to an account (use another --profile, or 'register USERNAME --new-identity' to re-register it).",
+        ClientError.ServerRejected when ex.ServerCode == Sotto.Wire.ProblemCodes.UsernameTaken => "that username is taken.",
+        ClientError.ServerRejected when ex.ServerCode == Sotto.Wire.ProblemCodes.InviteCodeInvalid => "this server needs a valid invite code (--invite CODE).",
+        ClientError.ServerRejected when ex.ServerCode == Sotto.Wire.ProblemCodes.DeviceLimitReached => "the account already has the maximum number of devices.",
+        ClientError.ServerRejected when ex.HttpStatus == 401 => "the server does not accept this device's credentials (was it removed?).",
+        _ => FirstSentence(ex.Message),
+    };
+
+    private static string FirstSentence(string message)
+    {
+        int newline = message.IndexOf('\n', StringComparison.Ordinal);
+        return newline < 0 ? message : message[..newline];
+    }
+
+    private static void Print(Output output, ClientEvent e)
+    {
+        switch (e)
+        {
+            case MessageReceived m:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "message");
+                        w.WriteString("from", m.From);
+                        w.WriteNumber("device", m.FromDevice);
+                        w.WriteString("conversation", m.Conversation);
+                        w.WriteString("id", m.Id.ToString("D"));
+                        w.WriteNumber("timestamp", m.Timestamp);
+                        w.WriteString("text", m.Text);
+                        if (m.ExpiresInSeconds is { } expires)
+                        {
+                            w.WriteNumber("expiresInSeconds", expires);
+                        }
+                    });
+                }
+                else
+                {
+                    Output.Line($"[grey]{Time(m.Timestamp)}[/] [bold]{Output.Escape(m.From)}[/]: {Output.Escape(m.Text)}");
+                }
+
+                break;
+
+            case MessageSent s:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "sent");
+                        w.WriteString("to", s.To);
+                        w.WriteNumber("device", s.FromDevice);
+                        w.WriteString("conversation", s.Conversation);
+                        w.WriteString("id", s.Id.ToString("D"));
+                        w.WriteNumber("timestamp", s.Timestamp);
+                        w.WriteString("text", s.Text);
+                        if (s.ExpiresInSeconds is { } expires)
+                        {
+                            w.WriteNumber("expiresInSeconds", expires);
+                        }
+                    });
+                }
+                else
+                {
+                    Output.Line($"[grey]{Time(s.Timestamp)}[/] [bold]you → {Output.Escape(s.To)}[/] (from device {s.FromDevice}): {Output.Escape(s.Text)}");
+                }
+
+                break;
+
+            case IdentityChanged c:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "identity_changed");
+                        w.WriteString("user", c.Username);
+                    });
+                }
+                else
+                {
+                    Output.Line($"[yellow]{Output.Escape(c.Username)}'s safety number changed.[/] Sending to them is blocked until 'sotto trust {Output.Escape(c.Username)}'.");
+                }
+
+                break;
+
+            case DecryptionFailed f:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "decryption_failed");
+                        w.WriteString("from", f.From);
+                        w.WriteNumber("device", f.FromDevice);
+                        w.WriteString("error", f.Error?.ToString() ?? "unknown");
+                    });
+                }
+                else
+                {
+                    Output.Line($"[red]A message from {Output.Escape(f.From)} (device {f.FromDevice}) could not be decrypted ({f.Error?.ToString() ?? "unknown"}).[/]");
+                }
+
+                break;
+
+            case UnknownContentSkipped u:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "unsupported");
+                        w.WriteString("from", u.From);
+                        w.WriteNumber("device", u.FromDevice);
+                    });
+                }
+
+                break;
+
+            case QueueDrained:
+                break;
+        }
+    }
+
+    private static void Print(Output output, HistoryItem item)
+    {
+        string type = item.Kind switch
+        {
+            HistoryKind.Message => "message",
+            HistoryKind.IdentityChanged => "identity_changed",
+            HistoryKind.DecryptionFailed => "decryption_failed",
+            HistoryKind.TimerChanged => "timer_changed",
+            _ => "unknown",
+        };
+        if (output.Json)
+        {
+            output.WriteJson(w =>
+            {
+                w.WriteString("type", type);
+                w.WriteString("conversation", item.Conversation);
+                w.WriteString("id", item.Id.ToString("D"));
+                w.WriteString("from", item.From);
+                w.WriteNumber("device", item.FromDevice);
+                w.WriteBoolean("outgoing", item.Outgoing);
+                w.WriteNumber("timestamp", item.Timestamp);
+                if (item.Text is not null)
+                {
+                    w.WriteString("text", item.Text);
+                }
+
+                if (item.Kind == HistoryKind.Message)
+                {
+                    w.WriteString("status", item.Status.ToString().ToLowerInvariant());
+                }
+
+                if (item.ExpiresInSeconds is { } expires)
+                {
+                    w.WriteNumber("expiresInSeconds", expires);
+                }
+            });
+            return;
+        }
+
+        switch (item.Kind)
+        {
+            case HistoryKind.Message:
+                string status = item.Outgoing && item.Status != DeliveryStatus.Sent ? $" [red]({item.Status.ToString().ToLowerInvariant()})[/]" : string.Empty;
+                Output.Line($"[grey]{Time(item.Timestamp)}[/] [bold]{Output.Escape(item.From)}[/]: {Output.Escape(item.Text)}{status}");
+                break;
+            case HistoryKind.IdentityChanged:
+                Output.Line($"[grey]{Time(item.Timestamp)}[/] [yellow]{Output.Escape(item.Conversation)}'s safety number changed.[/]");
+                break;
+            case HistoryKind.DecryptionFailed:
+                Output.Line($"[grey]{Time(item.Timestamp)}[/] [red]A message from {Output.Escape(item.Conversation)} could not be decrypted.[/]");
+                break;
+            default:
+                Output.Line($"[grey]{Time(item.Timestamp)}[/] {Output.Escape(type)}");
+                break;
+        }
+    }
+
+    private static string Time(long milliseconds) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+}

@@ -1,4 +1,18 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*Crypto*'
+// dotnet run -c Release --project bench/Sotto.Benchmarks -- mls-probe 10 100 1000
+if (args.Length > 0 && args[0] == "mls-decrypt")
+{
+    Sotto.Benchmarks.Mls.MlsProbe.DecryptBreakdown();
+    return;
+}
+
+if (args.Length > 0 && args[0] == "mls-probe")
+{
+    Sotto.Benchmarks.Mls.MlsProbe.Primitives();
+    Sotto.Benchmarks.Mls.MlsProbe.Run([.. args.Skip(1).Select(int.Parse)]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

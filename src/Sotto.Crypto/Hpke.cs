@@ -231,12 +231,74 @@ public sealed class Hpke
         CryptographicOperations.ZeroMemory(prk);
     }
 
+    /// <summary>
+    /// Precomputes the key-schedule context of <paramref name="info"/> (mode_base ‖ psk_id_hash ‖ info_hash), so that
+    /// many encapsulations with the same info — the GroupSecrets of every member of one Welcome, whose info holds the
+    /// whole encrypted GroupInfo — hash it once.
+    /// </summary>
+    public HpkeInfo PrepareInfo(ReadOnlySpan<byte> info)
+    {
+        var context = new byte[1 + (2 * SecretSize)];
+        LabeledExtract(_suiteId, [], "psk_id_hash"u8, [], context.AsSpan(1, SecretSize));
+        LabeledExtract(_suiteId, [], "info_hash"u8, info, context.AsSpan(1 + SecretSize, SecretSize));
+        return new HpkeInfo(this, context);
+    }
+
+    /// <summary>SetupBaseS with a prepared info (see <see cref="PrepareInfo"/>).</summary>
+    public HpkeContext SetupBaseSender(ReadOnlySpan<byte> recipientPublicKey, HpkeInfo info, IRandom random, Span<byte> encapsulatedKey)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(random);
+        if (!ReferenceEquals(info.Suite, this))
+        {
+            Error.ThrowArgument(nameof(info), "The info was prepared for another HPKE suite.");
+        }
+
+        Error.CheckLength(recipientPublicKey, PublicKeySize, nameof(recipientPublicKey));
+        Error.CheckLength(encapsulatedKey, PublicKeySize, nameof(encapsulatedKey));
+        Span<byte> ikm = stackalloc byte[SecretSize];
+        Span<byte> ephemeralPrivate = stackalloc byte[PrivateKeySize];
+        Span<byte> dh = stackalloc byte[SecretSize];
+        Span<byte> shared = stackalloc byte[SecretSize];
+        random.Fill(ikm);
+        try
+        {
+            DeriveKeyPair(ikm, ephemeralPrivate, encapsulatedKey);
+            if (!X25519.TryAgree(ephemeralPrivate, recipientPublicKey, dh))
+            {
+                Error.ThrowArgument(nameof(recipientPublicKey), "The recipient public key is a low-order point.");
+            }
+
+            ExtractAndExpand(dh, encapsulatedKey, recipientPublicKey, shared);
+            return KeyScheduleWithContext(shared, info.Context);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ikm);
+            CryptographicOperations.ZeroMemory(ephemeralPrivate);
+            CryptographicOperations.ZeroMemory(dh);
+            CryptographicOperations.ZeroMemory(shared);
+        }
+    }
+
+    /// <summary>Single-shot SealBase with a prepared info.</summary>
+    public byte[] Seal(ReadOnlySpan<byte> recipientPublicKey, HpkeInfo info, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, IRandom random, Span<byte> encapsulatedKey)
+    {
+        using var context = SetupBaseSender(recipientPublicKey, info, random, encapsulatedKey);
+        return context.Seal(associatedData, plaintext);
+    }
+
     private HpkeContext KeySchedule(ReadOnlySpan<byte> sharedSecret, ReadOnlySpan<byte> info)
     {
         Span<byte> context = stackalloc byte[1 + 2 * SecretSize];
         context[0] = 0; // mode_base
         LabeledExtract(_suiteId, [], "psk_id_hash"u8, [], context.Slice(1, SecretSize));
         LabeledExtract(_suiteId, [], "info_hash"u8, info, context.Slice(1 + SecretSize, SecretSize));
+        return KeyScheduleWithContext(sharedSecret, context);
+    }
+
+    private HpkeContext KeyScheduleWithContext(ReadOnlySpan<byte> sharedSecret, ReadOnlySpan<byte> context)
+    {
         Span<byte> secret = stackalloc byte[SecretSize];
         LabeledExtract(_suiteId, sharedSecret, "secret"u8, [], secret); // salt = shared_secret, ikm = psk (empty)
         var result = new HpkeContext(Aead, KeySize);
@@ -274,6 +336,20 @@ public sealed class Hpke
     }
 
     internal ReadOnlySpan<byte> SuiteId => _suiteId;
+}
+
+/// <summary>An HPKE info whose key-schedule context has been computed once (<see cref="Hpke.PrepareInfo"/>). Immutable.</summary>
+public sealed class HpkeInfo
+{
+    internal HpkeInfo(Hpke suite, byte[] context)
+    {
+        Suite = suite;
+        Context = context;
+    }
+
+    internal Hpke Suite { get; }
+
+    internal byte[] Context { get; }
 }
 
 /// <summary>

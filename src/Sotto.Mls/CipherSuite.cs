@@ -104,7 +104,14 @@ public sealed class CipherSuite
         offset += label.Length;
         offset += Varint.Write(info[offset..], context.Length);
         context.CopyTo(info[offset..]);
-        Hkdf.Expand(secret, info, destination);
+        if (destination.Length <= HkdfSha256Short.MaxOutputSize)
+        {
+            HkdfSha256Short.Expand(secret, info, destination);
+        }
+        else
+        {
+            Hkdf.Expand(secret, info, destination);
+        }
     }
 
     public static byte[] ExpandWithLabel(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> label, ReadOnlySpan<byte> context, int length)
@@ -155,6 +162,23 @@ public sealed class CipherSuite
         return signature;
     }
 
+    /// <summary>
+    /// Starts a SignContent in <paramref name="w"/> (the label, then the content vector, written next in place);
+    /// finish with <see cref="EndSignContent"/> and sign or verify <c>w.Written</c>. Avoids copying large contents.
+    /// </summary>
+    internal static int BeginSignContent(TlsWriter w, ReadOnlySpan<byte> label)
+    {
+        w.WriteVarint(LabelPrefix.Length + label.Length);
+        w.WriteBytes(LabelPrefix);
+        w.WriteBytes(label);
+        return w.BeginVector();
+    }
+
+    internal static void EndSignContent(TlsWriter w, int mark) => w.EndVector(mark);
+
+    internal static bool VerifySignContent(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> signContent, ReadOnlySpan<byte> signature) =>
+        Ed25519.Verify(publicKey, signContent, signature);
+
     public static bool VerifyWithLabel(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> label, ReadOnlySpan<byte> content, ReadOnlySpan<byte> signature)
     {
         var w = TlsWriter.Rent();
@@ -195,6 +219,35 @@ public sealed class CipherSuite
         }
 
         return new HpkeCiphertext(kemOutput, ciphertext);
+    }
+
+    /// <summary>The EncryptContext of <paramref name="label"/> and <paramref name="context"/>, hashed once for many encryptions.</summary>
+    public HpkeInfo PrepareEncryptContext(ReadOnlySpan<byte> label, ReadOnlySpan<byte> context)
+    {
+        var w = TlsWriter.Rent();
+        WriteLabeled(w, label, context);
+        var info = Hpke.PrepareInfo(w.Written);
+        TlsWriter.Return(w);
+        return info;
+    }
+
+    /// <summary>EncryptWithLabel with a context from <see cref="PrepareEncryptContext"/>.</summary>
+    public HpkeCiphertext EncryptWithLabel(ReadOnlySpan<byte> publicKey, HpkeInfo encryptContext, ReadOnlySpan<byte> plaintext, IRandom random)
+    {
+        if (publicKey.Length != HpkePublicKeySize)
+        {
+            throw new MlsException(MlsError.Malformed, "An HPKE public key has the wrong size.");
+        }
+
+        var kemOutput = new byte[Hpke.PublicKeySize];
+        try
+        {
+            return new HpkeCiphertext(kemOutput, Hpke.Seal(publicKey, encryptContext, [], plaintext, random, kemOutput));
+        }
+        catch (ArgumentException)
+        {
+            throw new MlsException(MlsError.Malformed, "An HPKE public key is a low-order point.");
+        }
     }
 
     /// <summary>DecryptWithLabel; <see langword="null"/> when the ciphertext does not decrypt.</summary>
@@ -281,10 +334,10 @@ public sealed class HpkeKeyPair(SecretBytes privateKey, byte[] publicKey) : IDis
     public void Dispose() => PrivateKey.Dispose();
 }
 
-/// <summary>An Ed25519 signing key (the 32-byte seed) and its public key.</summary>
+/// <summary>An Ed25519 signing key (stored as the 32-byte seed) and its public key.</summary>
 public sealed class SignaturePrivateKey : IDisposable
 {
-    private readonly SecretBytes _seed;
+    private readonly Ed25519SigningKey _key;
 
     public SignaturePrivateKey(ReadOnlySpan<byte> seed)
     {
@@ -293,12 +346,10 @@ public sealed class SignaturePrivateKey : IDisposable
             throw new ArgumentException("An Ed25519 private key is 32 bytes.", nameof(seed));
         }
 
-        _seed = new SecretBytes(seed);
-        PublicKey = new byte[Ed25519.PublicKeySize];
-        Ed25519.DerivePublicKey(seed, PublicKey);
+        _key = new Ed25519SigningKey(seed);
     }
 
-    public byte[] PublicKey { get; }
+    public byte[] PublicKey => _key.PublicKey;
 
     public static SignaturePrivateKey Generate(IRandom random)
     {
@@ -310,14 +361,14 @@ public sealed class SignaturePrivateKey : IDisposable
     }
 
     /// <summary>The seed, for storage; the caller owns the copy.</summary>
-    public byte[] ExportPrivateKey() => _seed.Span.ToArray();
+    public byte[] ExportPrivateKey() => _key.ExportSeed();
 
     internal byte[] Sign(ReadOnlySpan<byte> message)
     {
         var signature = new byte[Ed25519.SignatureSize];
-        Ed25519.Sign(_seed.Span, message, signature);
+        _key.Sign(message, signature);
         return signature;
     }
 
-    public void Dispose() => _seed.Dispose();
+    public void Dispose() => _key.Dispose();
 }

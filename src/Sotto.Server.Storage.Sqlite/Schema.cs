@@ -100,5 +100,11 @@ internal static class Schema
         CREATE INDEX link_requests_by_expiry ON link_requests (expires);
         CREATE INDEX link_requests_by_account ON link_requests (account_id);
         """,
+
+        // 2: per-device envelope numbering without gaps (IMessageStore, StoredEnvelope.DeviceSequence).
+        """
+        ALTER TABLE devices ADD COLUMN last_envelope_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE envelopes ADD COLUMN device_seq INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

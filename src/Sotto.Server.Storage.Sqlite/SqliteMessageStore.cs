@@ -24,20 +24,24 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
             var stored = new List<StoredEnvelope>(envelopes.Count);
             foreach (var e in envelopes)
             {
+                var deviceSequence = (long)session.Scalar(
+                    "UPDATE devices SET last_envelope_seq = last_envelope_seq + 1 WHERE account_id = $account AND device_id = $device RETURNING last_envelope_seq;",
+                    ("$account", Sql.Id(e.Destination.AccountId)), ("$device", (long)e.Destination.DeviceId))!;
                 var sequence = (long)session.Scalar(
                     """
                     INSERT INTO envelopes (id, account_id, device_id, type, source_account_id, source_username, source_device_id,
-                                           client_timestamp, server_timestamp, deadline, content)
+                                           client_timestamp, server_timestamp, deadline, content, device_seq)
                     VALUES ($id, $account, $device, $type, $source_account, $source_username, $source_device,
-                            $client_timestamp, $server_timestamp, $deadline, $content)
+                            $client_timestamp, $server_timestamp, $deadline, $content, $device_seq)
                     RETURNING seq;
                     """,
+                    ("$device_seq", deviceSequence),
                     ("$id", Sql.Id(e.Id)), ("$account", Sql.Id(e.Destination.AccountId)), ("$device", (long)e.Destination.DeviceId),
                     ("$type", (long)e.Type), ("$source_account", Sql.Id(e.SourceAccountId)), ("$source_username", e.SourceUsername),
                     ("$source_device", (long)e.SourceDeviceId), ("$client_timestamp", e.ClientTimestamp),
                     ("$server_timestamp", Sql.Time(e.ServerTimestamp)), ("$deadline", Sql.Time(e.Deadline)), ("$content", e.Content))!;
                 stored.Add(new StoredEnvelope(
-                    sequence, e.Id, e.Destination, e.Type, e.SourceAccountId, e.SourceUsername, e.SourceDeviceId,
+                    sequence, deviceSequence, e.Id, e.Destination, e.Type, e.SourceAccountId, e.SourceUsername, e.SourceDeviceId,
                     e.ClientTimestamp, Trim(e.ServerTimestamp), Trim(e.Deadline), e.Content));
             }
 
@@ -52,7 +56,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         {
             using var reader = session.Query(
                 """
-                SELECT seq, id, type, source_account_id, source_username, source_device_id, client_timestamp, server_timestamp, deadline, content
+                SELECT seq, id, type, source_account_id, source_username, source_device_id, client_timestamp, server_timestamp, deadline, content, device_seq
                 FROM envelopes
                 WHERE account_id = $account AND device_id = $device AND seq > $after AND deadline > $now
                 ORDER BY seq
@@ -111,6 +115,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     private static StoredEnvelope Read(SqliteDataReader reader, DeviceAddress device) =>
         new(
             reader.GetInt64(0),
+            reader.GetInt64(10),
             Sql.Id(reader, 1),
             device,
             checked((int)reader.GetInt64(2)),

@@ -9,7 +9,9 @@ namespace Sotto.Server.Storage;
 /// Ordering contract, relied on by delivery: within one destination device, <see cref="StoredEnvelope.Sequence"/>
 /// increases in commit order, so an envelope committed after another never has a smaller sequence, and sequences
 /// are never reused (even after deletion). A reader that has seen every envelope up to sequence s may therefore
-/// continue from s.
+/// continue from s. In addition, <see cref="StoredEnvelope.DeviceSequence"/> numbers each device's envelopes 1, 2, 3, …
+/// in commit order with no gaps (a refused insert consumes no number), which lets delivery push a freshly committed
+/// envelope without reading the store when it is exactly the next one.
 /// </remarks>
 public interface IMessageStore
 {

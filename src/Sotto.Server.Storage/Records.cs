@@ -74,9 +74,12 @@ public sealed record NewEnvelope(
 
 /// <summary>
 /// A stored envelope. <see cref="Sequence"/> orders a device's queue: it increases in commit order and is never reused.
+/// <see cref="DeviceSequence"/> counts the device's envelopes 1, 2, 3, … in commit order without gaps, so a reader
+/// that holds number n knows that n + 1 is the very next one (0 for envelopes stored before schema version 2).
 /// </summary>
 public sealed record StoredEnvelope(
     long Sequence,
+    long DeviceSequence,
     Guid Id,
     DeviceAddress Destination,
     int Type,

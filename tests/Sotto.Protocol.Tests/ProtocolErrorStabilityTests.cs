@@ -54,10 +54,10 @@ public sealed class ProtocolErrorStabilityTests
         Assert.Equal(0x08, (int)KemKeyType.Kyber1024);
         Assert.Equal(0, (int)ServiceIdKind.Aci);
         Assert.Equal(1, (int)ServiceIdKind.Pni);
-        Assert.Equal(0, (int)Storage.Direction.Sending);
-        Assert.Equal(1, (int)Storage.Direction.Receiving);
-        Assert.Equal(0, (int)Storage.IdentityChange.NewOrUnchanged);
-        Assert.Equal(1, (int)Storage.IdentityChange.ReplacedExisting);
+        Assert.Equal(0, (int)Sotto.Protocol.Storage.Direction.Sending);
+        Assert.Equal(1, (int)Sotto.Protocol.Storage.Direction.Receiving);
+        Assert.Equal(0, (int)Sotto.Protocol.Storage.IdentityChange.NewOrUnchanged);
+        Assert.Equal(1, (int)Sotto.Protocol.Storage.IdentityChange.ReplacedExisting);
         Assert.Equal(4, Enum.GetValues<CiphertextMessageType>().Length);
     }
 }

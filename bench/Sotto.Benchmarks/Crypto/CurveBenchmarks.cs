@@ -13,6 +13,8 @@ namespace Sotto.Benchmarks.Crypto;
 /// </summary>
 /// <remarks>dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*CurveBenchmarks*'</remarks>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class CurveBenchmarks

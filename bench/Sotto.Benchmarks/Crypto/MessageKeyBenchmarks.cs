@@ -14,6 +14,8 @@ namespace Sotto.Benchmarks.Crypto;
 /// </summary>
 /// <remarks>dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*MessageKeyBenchmarks*'</remarks>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class MessageKeyBenchmarks

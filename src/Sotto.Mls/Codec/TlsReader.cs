@@ -16,13 +16,27 @@ namespace Sotto.Mls.Codec;
 internal ref struct TlsReader
 {
     private readonly ReadOnlySpan<byte> _data;
+    private readonly int _base;
     private int _position;
 
     public TlsReader(ReadOnlySpan<byte> data)
+        : this(data, 0)
+    {
+    }
+
+    private TlsReader(ReadOnlySpan<byte> data, int baseOffset)
     {
         _data = data;
+        _base = baseOffset;
         _position = 0;
     }
+
+    /// <summary>
+    /// Test seam: told the absolute offset of every vector length header read on this thread, so that tests can
+    /// plant a forged length in each variable-length field of a message.
+    /// </summary>
+    [ThreadStatic]
+    internal static Action<int>? VectorObserver;
 
     public readonly int Position => _position;
 
@@ -102,6 +116,7 @@ internal ref struct TlsReader
     /// <summary>The body of a <c>&lt;V&gt;</c> vector, bounded by the bytes present and by <paramref name="maxLength"/>.</summary>
     public ReadOnlySpan<byte> ReadVector(int maxLength = int.MaxValue)
     {
+        VectorObserver?.Invoke(_base + _position);
         int length = ReadVarint();
         if (length > Remaining)
         {
@@ -119,7 +134,11 @@ internal ref struct TlsReader
     }
 
     /// <summary>A reader over the body of a <c>&lt;V&gt;</c> vector of structs.</summary>
-    public TlsReader ReadVectorReader(int maxLength = int.MaxValue) => new(ReadVector(maxLength));
+    public TlsReader ReadVectorReader(int maxLength = int.MaxValue)
+    {
+        var body = ReadVector(maxLength);
+        return new TlsReader(body, _base + _position - body.Length);
+    }
 
     /// <summary>An <c>opaque &lt;V&gt;</c> copied into a new array.</summary>
     public byte[] ReadOpaque(int maxLength = int.MaxValue) => ReadVector(maxLength).ToArray();

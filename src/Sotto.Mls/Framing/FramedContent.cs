@@ -257,8 +257,10 @@ public sealed class AuthenticatedContent(WireFormat wireFormat, FramedContent co
     internal static AuthenticatedContent Sign(WireFormat wireFormat, FramedContent content, GroupContext? context, SignaturePrivateKey key, byte[]? confirmationTag = null)
     {
         var w = TlsWriter.Rent();
+        int mark = CipherSuite.BeginSignContent(w, "FramedContentTBS"u8);
         WriteTbs(w, wireFormat, content, context);
-        var signature = CipherSuite.SignWithLabel(key, "FramedContentTBS"u8, w.Written);
+        CipherSuite.EndSignContent(w, mark);
+        var signature = key.Sign(w.Written);
         TlsWriter.Return(w);
         return new AuthenticatedContent(wireFormat, content, new FramedContentAuthData(signature, confirmationTag));
     }
@@ -266,8 +268,10 @@ public sealed class AuthenticatedContent(WireFormat wireFormat, FramedContent co
     internal static bool VerifySignature(WireFormat wireFormat, FramedContent content, FramedContentAuthData auth, GroupContext? context, ReadOnlySpan<byte> publicKey)
     {
         var w = TlsWriter.Rent();
+        int mark = CipherSuite.BeginSignContent(w, "FramedContentTBS"u8);
         WriteTbs(w, wireFormat, content, context);
-        bool ok = CipherSuite.VerifyWithLabel(publicKey, "FramedContentTBS"u8, w.Written, auth.Signature);
+        CipherSuite.EndSignContent(w, mark);
+        bool ok = CipherSuite.VerifySignContent(publicKey, w.Written, auth.Signature);
         TlsWriter.Return(w);
         return ok;
     }

@@ -166,7 +166,7 @@ public sealed partial class MlsGroup
     {
         try
         {
-            keyPackage.Validate(CipherSuite, now, _options.CredentialValidator);
+            keyPackage.Validate(CipherSuite, now, _options.CredentialValidator, checkLifetime: true, _options.MaxLeafLifetime);
             return true;
         }
         catch (MlsException)
@@ -187,6 +187,7 @@ public sealed partial class MlsGroup
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
         var joinerBytes = joiner.Export();
         var secrets = new List<EncryptedGroupSecrets>(applied.Added.Count);
+        var encryptContext = CipherSuite.PrepareEncryptContext("Welcome"u8, encryptedGroupInfo);
         foreach (var (leaf, keyPackage) in applied.Added)
         {
             byte[]? pathSecret = null;
@@ -197,7 +198,7 @@ public sealed partial class MlsGroup
             }
 
             using var groupSecrets = new GroupSecrets((byte[])joinerBytes.Clone(), pathSecret, [.. applied.Psks]);
-            var ciphertext = CipherSuite.EncryptWithLabel(keyPackage.InitKey, "Welcome"u8, encryptedGroupInfo, groupSecrets.Encode(), _random);
+            var ciphertext = CipherSuite.EncryptWithLabel(keyPackage.InitKey, encryptContext, groupSecrets.Encode(), _random);
             secrets.Add(new EncryptedGroupSecrets(new KeyPackage(keyPackage).Ref, ciphertext));
         }
 

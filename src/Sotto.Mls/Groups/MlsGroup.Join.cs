@@ -91,34 +91,57 @@ public sealed partial class MlsGroup
             ?? throw new MlsException(MlsError.WelcomeNotForUs, "The Welcome has no secrets for this KeyPackage.");
         var secretsBytes = suite.DecryptWithLabel(initKey.PrivateKey.Span, "Welcome"u8, welcome.EncryptedGroupInfo, entry.EncryptedSecrets.KemOutput, entry.EncryptedSecrets.Ciphertext)
             ?? throw new MlsException(MlsError.DecryptionFailed, "The Welcome's group secrets do not decrypt.");
-        var groupSecrets = GroupSecrets.Decode(secretsBytes);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(secretsBytes);
-        if (groupSecrets.JoinerSecret.Length != CipherSuite.HashSize || groupSecrets.PathSecret is { Length: not CipherSuite.HashSize })
+        GroupSecrets groupSecrets;
+        try
         {
-            throw new MlsException(MlsError.InvalidWelcome, "The Welcome's secrets have the wrong length.");
+            groupSecrets = GroupSecrets.Decode(secretsBytes);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(secretsBytes);
         }
 
-        var psks = new List<(PreSharedKeyId, byte[])>();
-        foreach (var id in groupSecrets.Psks)
+        PskSecret? psk = null;
+        JoinerSecret? joiner = null;
+        try
         {
-            psks.Add((id, LookupPsk(id, options, null)));
-        }
+            if (groupSecrets.JoinerSecret.Length != CipherSuite.HashSize || groupSecrets.PathSecret is { Length: not CipherSuite.HashSize })
+            {
+                throw new MlsException(MlsError.InvalidWelcome, "The Welcome's secrets have the wrong length.");
+            }
 
-        var psk = KeyScheduler.DerivePskSecret(psks);
-        var joiner = new JoinerSecret(groupSecrets.JoinerSecret);
-        using var welcomeSecret = KeyScheduler.DeriveWelcomeSecret(joiner, psk);
-        var (key, nonce) = KeyScheduler.WelcomeKeyAndNonce(suite, welcomeSecret);
-        var groupInfoBytes = suite.AeadOpen(key, nonce, [], welcome.EncryptedGroupInfo)
-            ?? throw new MlsException(MlsError.DecryptionFailed, "The Welcome's GroupInfo does not decrypt.");
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
-        var groupInfo = GroupInfoIn.Decode(groupInfoBytes);
-        var context = groupInfo.GroupContext;
-        if (context.CipherSuite != suite.Id)
+            var psks = new List<(PreSharedKeyId, byte[])>();
+            foreach (var id in groupSecrets.Psks)
+            {
+                psks.Add((id, LookupPsk(id, options, null)));
+            }
+
+            psk = KeyScheduler.DerivePskSecret(psks);
+            joiner = new JoinerSecret(groupSecrets.JoinerSecret);
+            using var welcomeSecret = KeyScheduler.DeriveWelcomeSecret(joiner, psk);
+            var (key, nonce) = KeyScheduler.WelcomeKeyAndNonce(suite, welcomeSecret);
+            var groupInfoBytes = suite.AeadOpen(key, nonce, [], welcome.EncryptedGroupInfo);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+            if (groupInfoBytes is null)
+            {
+                throw new MlsException(MlsError.DecryptionFailed, "The Welcome's GroupInfo does not decrypt.");
+            }
+
+            var groupInfo = GroupInfoIn.Decode(groupInfoBytes);
+            if (groupInfo.GroupContext.CipherSuite != suite.Id)
+            {
+                throw new MlsException(MlsError.InvalidWelcome, "The GroupInfo's cipher suite does not match the Welcome.");
+            }
+
+            return new DecryptedWelcome(suite, groupSecrets, groupInfo, joiner, psk);
+        }
+        catch
         {
-            throw new MlsException(MlsError.InvalidWelcome, "The GroupInfo's cipher suite does not match the Welcome.");
+            groupSecrets.Dispose();
+            psk?.Dispose();
+            joiner?.Dispose();
+            throw;
         }
-
-        return new DecryptedWelcome(suite, groupSecrets, groupInfo, joiner, psk);
     }
 
     /// <summary>
@@ -250,7 +273,7 @@ public sealed partial class MlsGroup
             throw new MlsException(MlsError.InvalidGroupInfo, "The group id has an invalid length.");
         }
 
-        TreeValidator.Validate(tree, groupInfo.GroupContext, suite, options.CredentialValidator, options.CheckReceivedLifetimes ? options.TimeProvider.GetUtcNow() : null);
+        TreeValidator.Validate(tree, groupInfo.GroupContext, suite, options.CredentialValidator, options.CheckReceivedLifetimes ? new LifetimeCheck(options.TimeProvider.GetUtcNow(), options.MaxLeafLifetime) : null);
     }
 }
 

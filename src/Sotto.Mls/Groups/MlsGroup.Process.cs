@@ -177,7 +177,7 @@ public sealed partial class MlsGroup
 
                 break;
             case AddProposal add:
-                add.KeyPackage.Validate(CipherSuite, _options.TimeProvider.GetUtcNow(), _options.CredentialValidator, _options.CheckReceivedLifetimes);
+                add.KeyPackage.Validate(CipherSuite, _options.TimeProvider.GetUtcNow(), _options.CredentialValidator, _options.CheckReceivedLifetimes, _options.MaxLeafLifetime);
                 break;
             case PreSharedKeyProposal psk when psk.Psk.Nonce.Length != CipherSuite.HashSize:
                 throw new MlsException(MlsError.InvalidProposal, "A PSK nonce must be Nh bytes long.");

@@ -59,6 +59,9 @@ public sealed partial class MlsGroup : IDisposable
 
     public IEnumerable<(LeafIndex Index, LeafNode Leaf)> Members => _epoch.Tree.Members();
 
+    /// <summary>The current epoch's secrets, for tests that forge messages.</summary>
+    internal KeySchedule.EpochSecrets CurrentSecrets => _epoch.Secrets;
+
     /// <summary>Epochs before the current one still held for late application messages.</summary>
     public IEnumerable<ulong> PastEpochs => _past.Select(p => p.Context.Epoch);
 
@@ -111,6 +114,33 @@ public sealed partial class MlsGroup : IDisposable
             ConfirmationTag = tag,
         };
         return new MlsGroup(epoch, signer, options, random);
+    }
+
+    /// <summary>
+    /// For benchmarks and load tests only: a throw-away view of this group's current epoch acting as the member at
+    /// <paramref name="member"/>, so that a harness can produce that member's commits without running its client.
+    /// It shares this group's epoch secrets, knows no private path keys, and must not be disposed.
+    /// </summary>
+    internal MlsGroup SimulateMember(LeafIndex member, SignaturePrivateKey signer)
+    {
+        var leaf = _epoch.Tree.GetLeaf(member) ?? throw new ArgumentException("The leaf is blank.", nameof(member));
+        if (!leaf.SignatureKey.AsSpan().SequenceEqual(signer.PublicKey))
+        {
+            throw new ArgumentException("The signer does not belong to the member.", nameof(signer));
+        }
+
+        var epoch = new EpochState
+        {
+            Suite = _epoch.Suite,
+            Context = _epoch.Context,
+            Tree = _epoch.Tree,
+            Keys = new TreePrivateKeys(member, new HpkeKeyPair(new SecretBytes(Hpke.PrivateKeySize), leaf.EncryptionKey)),
+            Secrets = _epoch.Secrets,
+            SecretTree = _epoch.SecretTree,
+            InterimTranscriptHash = _epoch.InterimTranscriptHash,
+            ConfirmationTag = _epoch.ConfirmationTag,
+        };
+        return new MlsGroup(epoch, signer, _options with { HandshakeAsPrivateMessage = false }, _random);
     }
 
     // ---- application messages (§15)

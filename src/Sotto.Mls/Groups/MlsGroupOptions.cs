@@ -4,7 +4,7 @@ using Sotto.Mls.TreeSync;
 namespace Sotto.Mls.Groups;
 
 /// <summary>How a member runs its groups. Immutable after construction; one instance may serve many groups.</summary>
-public sealed class MlsGroupOptions
+public sealed record MlsGroupOptions
 {
     /// <summary>The clock for lifetime checks (injected; tests use a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -20,6 +20,12 @@ public sealed class MlsGroupOptions
 
     /// <summary>PrivateMessage content is padded with zeros to a multiple of this many bytes (0: no padding).</summary>
     public int PaddingBlockSize { get; init; } = 32;
+
+    /// <summary>
+    /// The longest total KeyPackage lifetime (not_after − not_before) accepted, the application limit RFC 9420 §7.2
+    /// asks for; null accepts any (ts-mls, for one, issues KeyPackages valid from 1970 to 2^63 − 1 seconds).
+    /// </summary>
+    public TimeSpan? MaxLeafLifetime { get; init; } = MlsLimits.MaxLifetime;
 
     /// <summary>Check the lifetime of LeafNodes received from peers (RFC 9420 §7.3 recommends it).</summary>
     public bool CheckReceivedLifetimes { get; init; } = true;

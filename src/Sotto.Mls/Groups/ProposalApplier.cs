@@ -202,7 +202,7 @@ internal static class ProposalApplier
         {
             if (entry.Proposal is AddProposal add)
             {
-                var keyPackage = add.KeyPackage.Validate(suite, now, options.CredentialValidator, checkLifetimes);
+                var keyPackage = add.KeyPackage.Validate(suite, now, options.CredentialValidator, checkLifetimes, options.MaxLeafLifetime);
                 LeafNodeValidator.ValidateInGroup(keyPackage.LeafNode, tree, result.Extensions, null);
                 var leafIndex = tree.AddLeaf(keyPackage.LeafNode);
                 result.Added.Add((leafIndex, add.KeyPackage));

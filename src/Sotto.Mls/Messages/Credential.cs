@@ -109,9 +109,13 @@ public sealed class Capabilities(ushort[] versions, ushort[] cipherSuites, ushor
 
     public ushort[] Credentials { get; } = credentials;
 
-    /// <summary>What this library supports: MLS 1.0, the given suite, basic credentials, no non-default extensions or proposals.</summary>
+    /// <summary>
+    /// What this library supports: MLS 1.0, the given suite, basic and X.509 credentials (whether a credential is
+    /// accepted is the <see cref="TreeSync.ICredentialValidator"/>'s decision), no non-default extensions or proposals.
+    /// Groups made by OpenMLS (core-crypto) require both credential types.
+    /// </summary>
     public static Capabilities Default(CipherSuite suite) =>
-        new([(ushort)ProtocolVersion.Mls10], [suite.Id], [], [], [(ushort)CredentialType.Basic]);
+        new([(ushort)ProtocolVersion.Mls10], [suite.Id], [], [], [(ushort)CredentialType.Basic, (ushort)CredentialType.X509]);
 
     internal static Capabilities Read(ref TlsReader r) => new(
         Codecs.ReadUInt16List(ref r),

@@ -85,9 +85,9 @@ public sealed class KeyPackageIn
     /// credential type listed in its capabilities, and a credential the validator accepts.
     /// </summary>
     public KeyPackage Validate(CipherSuite suite, DateTimeOffset now, ICredentialValidator credentialValidator) =>
-        Validate(suite, now, credentialValidator, checkLifetime: true);
+        Validate(suite, now, credentialValidator, checkLifetime: true, MlsLimits.MaxLifetime);
 
-    internal KeyPackage Validate(CipherSuite suite, DateTimeOffset now, ICredentialValidator credentialValidator, bool checkLifetime)
+    internal KeyPackage Validate(CipherSuite suite, DateTimeOffset now, ICredentialValidator credentialValidator, bool checkLifetime, TimeSpan? maxLifetime)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(credentialValidator);
@@ -122,7 +122,7 @@ public sealed class KeyPackageIn
             throw new MlsException(MlsError.InvalidKeyPackage, "The KeyPackage init key equals its encryption key.");
         }
 
-        LeafNodeValidator.ValidateStandalone(LeafNode, suite, [], default, checkLifetime ? now : null, credentialValidator);
+        LeafNodeValidator.ValidateStandalone(LeafNode, suite, [], default, checkLifetime ? new LifetimeCheck(now, maxLifetime) : null, credentialValidator);
         return new KeyPackage(this);
     }
 }

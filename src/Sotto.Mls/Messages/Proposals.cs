@@ -89,8 +89,10 @@ public sealed class AddProposal : Proposal
         KeyPackage = keyPackage.Content;
     }
 
-    internal AddProposal(KeyPackageIn keyPackage)
+    /// <summary>An Add of a KeyPackage received from elsewhere; it is validated when the commit is made or processed.</summary>
+    public AddProposal(KeyPackageIn keyPackage)
     {
+        ArgumentNullException.ThrowIfNull(keyPackage);
         KeyPackage = keyPackage;
     }
 

@@ -25,6 +25,12 @@ public sealed class BasicCredentialValidator : ICredentialValidator
 }
 
 /// <summary>
+/// The lifetime rule of RFC 9420 §7.2/§7.3: the current time, and the longest total lifetime the application
+/// accepts (null: no limit).
+/// </summary>
+internal readonly record struct LifetimeCheck(DateTimeOffset Now, TimeSpan? MaxLifetime);
+
+/// <summary>
 /// LeafNode validation (RFC 9420 §7.3): the checks that need only the node (standalone) and those against the
 /// group (capabilities, credential types, key uniqueness).
 /// </summary>
@@ -33,9 +39,9 @@ internal static class LeafNodeValidator
     /// <summary>
     /// Credential, signature (over LeafNodeTBS with <paramref name="groupId"/> and <paramref name="leafIndex"/> for the
     /// update and commit sources), suite and version in the capabilities, extensions and credential type listed in
-    /// the capabilities, lifetime (key_package source) when <paramref name="now"/> is given.
+    /// the capabilities, lifetime (key_package source) when <paramref name="lifetimeCheck"/> is given.
     /// </summary>
-    public static void ValidateStandalone(LeafNode leaf, CipherSuite suite, ReadOnlySpan<byte> groupId, LeafIndex leafIndex, DateTimeOffset? now, ICredentialValidator credentialValidator)
+    public static void ValidateStandalone(LeafNode leaf, CipherSuite suite, ReadOnlySpan<byte> groupId, LeafIndex leafIndex, LifetimeCheck? lifetimeCheck, ICredentialValidator credentialValidator)
     {
         if (leaf.EncryptionKey.Length != CipherSuite.HpkePublicKeySize || leaf.SignatureKey.Length != CipherSuite.SignaturePublicKeySize)
         {
@@ -71,12 +77,12 @@ internal static class LeafNodeValidator
             }
         }
 
-        if (now is { } time && leaf.Source == LeafNodeSource.KeyPackage)
+        if (lifetimeCheck is { } check && leaf.Source == LeafNodeSource.KeyPackage)
         {
             var lifetime = leaf.Lifetime!.Value;
             if (lifetime.NotAfter < lifetime.NotBefore
-                || lifetime.NotAfter - lifetime.NotBefore > (ulong)MlsLimits.MaxLifetime.TotalSeconds
-                || !lifetime.Covers(time))
+                || (check.MaxLifetime is { } max && lifetime.NotAfter - lifetime.NotBefore > (ulong)max.TotalSeconds)
+                || !lifetime.Covers(check.Now))
             {
                 throw new MlsException(MlsError.LifetimeExpired, "A leaf node's lifetime does not cover the current time.");
             }
@@ -92,7 +98,9 @@ internal static class LeafNodeValidator
     public static void ValidateInGroup(LeafNode leaf, RatchetTree tree, IReadOnlyList<Extension> groupExtensions, LeafIndex? replacing)
     {
         ValidateRequiredCapabilities(leaf.Capabilities, groupExtensions);
-        foreach (var (index, member) in tree.Members())
+        var summary = tree.Credentials();
+        bool compatible = summary.AllSupport(leaf.Credential.Type) && summary.InUse.All(t => Codecs.Contains(leaf.Capabilities.Credentials, t));
+        foreach (var (index, member) in compatible ? [] : tree.Members())
         {
             if (replacing == index)
             {

@@ -25,6 +25,7 @@ public sealed class RatchetTree
     private uint _leafCount;
     private HashSet<ByteKey>? _encryptionKeys;
     private HashSet<ByteKey>? _signatureKeys;
+    private CredentialSummary? _credentials;
 
     private RatchetTree(uint leafCount)
     {
@@ -101,6 +102,15 @@ public sealed class RatchetTree
     {
         var old = _leaves[leaf.Value];
         _leaves[leaf.Value] = value;
+        if (old is not null)
+        {
+            _credentials = null;
+        }
+        else if (value is not null)
+        {
+            _credentials?.Add(value);
+        }
+
         if (_encryptionKeys is not null)
         {
             // Keep the key index in step (keys are unique in a valid tree, so removal is exact).
@@ -199,6 +209,7 @@ public sealed class RatchetTree
             _leafCount = half;
             _encryptionKeys = null;
             _signatureKeys = null;
+            _credentials = null;
         }
     }
 
@@ -605,6 +616,26 @@ public sealed class RatchetTree
         _signatureKeys = signature;
     }
 
+    /// <summary>Credential types in use and those every member supports (kept up to date across additions).</summary>
+    internal CredentialSummary Credentials()
+    {
+        if (_credentials is null)
+        {
+            var summary = new CredentialSummary();
+            foreach (var leaf in _leaves)
+            {
+                if (leaf is not null)
+                {
+                    summary.Add(leaf);
+                }
+            }
+
+            _credentials = summary;
+        }
+
+        return _credentials;
+    }
+
     // ---- codec (§12.4.3.3)
 
     /// <summary>
@@ -741,5 +772,28 @@ internal readonly struct ByteKey(byte[] bytes) : IEquatable<ByteKey>
         var hash = new HashCode();
         hash.AddBytes(_bytes);
         return hash.ToHashCode();
+    }
+}
+
+/// <summary>The credential types members use, and the types all members support (§7.3 compatibility check).</summary>
+internal sealed class CredentialSummary
+{
+    private HashSet<ushort>? _supportedByAll;
+
+    public HashSet<ushort> InUse { get; } = [];
+
+    public bool AllSupport(CredentialType type) => _supportedByAll is null || _supportedByAll.Contains((ushort)type);
+
+    public void Add(LeafNode leaf)
+    {
+        InUse.Add((ushort)leaf.Credential.Type);
+        if (_supportedByAll is null)
+        {
+            _supportedByAll = [.. leaf.Capabilities.Credentials];
+        }
+        else
+        {
+            _supportedByAll.IntersectWith(leaf.Capabilities.Credentials);
+        }
     }
 }

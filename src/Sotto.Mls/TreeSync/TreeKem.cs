@@ -170,7 +170,7 @@ internal static class TreeKem
 
         keys.Prune(tree);
 
-        var context = contextForTreeHash(tree.RootHash());
+        var context = suite.PrepareEncryptContext("UpdatePathNode"u8, contextForTreeHash(tree.RootHash()));
         var nodes = new UpdatePathNode[filtered.Count];
         for (int i = 0; i < filtered.Count; i++)
         {
@@ -178,7 +178,7 @@ internal static class TreeKem
             var ciphertexts = new HpkeCiphertext[resolution.Count];
             for (int j = 0; j < resolution.Count; j++)
             {
-                ciphertexts[j] = suite.EncryptWithLabel(tree.EncryptionKey(resolution[j])!, "UpdatePathNode"u8, context, secrets[i].Bytes, random);
+                ciphertexts[j] = suite.EncryptWithLabel(tree.EncryptionKey(resolution[j])!, context, secrets[i].Bytes, random);
             }
 
             nodes[i] = new UpdatePathNode(publicKeys[i], ciphertexts);

@@ -14,7 +14,7 @@ internal static class TreeValidator
     /// valid LeafNode for its position; unmerged leaves are non-blank descendants listed by every non-blank node
     /// in between; encryption and signature keys are unique.
     /// </summary>
-    public static void Validate(RatchetTree tree, GroupContext context, CipherSuite suite, ICredentialValidator credentialValidator, DateTimeOffset? now)
+    public static void Validate(RatchetTree tree, GroupContext context, CipherSuite suite, ICredentialValidator credentialValidator, LifetimeCheck? lifetimeCheck)
     {
         if (!tree.RootHash().AsSpan().SequenceEqual(context.TreeHash))
         {
@@ -32,7 +32,7 @@ internal static class TreeValidator
         var signatureKeys = new HashSet<ByteKey>();
         foreach (var (index, leaf) in tree.Members())
         {
-            LeafNodeValidator.ValidateStandalone(leaf, suite, context.GroupId, index, now, credentialValidator);
+            LeafNodeValidator.ValidateStandalone(leaf, suite, context.GroupId, index, lifetimeCheck, credentialValidator);
             LeafNodeValidator.ValidateRequiredCapabilities(leaf.Capabilities, context.Extensions);
             foreach (var extension in context.Extensions)
             {

@@ -103,6 +103,9 @@ public sealed class Fingerprint
 /// <summary>The scannable safety number of one side (libsignal <c>ScannableFingerprint</c>).</summary>
 public sealed class ScannableFingerprint
 {
+    /// <summary>A generous bound on a scanned code (a version-2 code is 80 bytes).</summary>
+    private const int MaxScannedLength = 1024;
+
     private readonly byte[] _local;
     private readonly byte[] _remote;
 
@@ -130,6 +133,11 @@ public sealed class ScannableFingerprint
     /// <see cref="ProtocolError.UnrecognizedVersion"/> for a different version.</exception>
     public bool Compare(ReadOnlySpan<byte> theirs)
     {
+        if (theirs.Length > MaxScannedLength)
+        {
+            ThrowHelper.ThrowProtocol(ProtocolError.MessageTooLarge, $"A scanned safety number is at most {MaxScannedLength} bytes.");
+        }
+
         CombinedFingerprints combined;
         try
         {

@@ -123,6 +123,28 @@ public sealed class HpkeTests
     }
 
     [Fact]
+    public void SealWithPreparedInfoEqualsSealWithInfo()
+    {
+        var info = new byte[5000];
+        new SeededRandom(3).Fill(info);
+        var enc1 = new byte[32];
+        var enc2 = new byte[32];
+        var direct = Suite.Seal(Hex.Decode(A1[5]), info, [1], Hex.Decode(Plaintext), new SeededRandom(9), enc1);
+        var prepared = Suite.Seal(Hex.Decode(A1[5]), Suite.PrepareInfo(info), [1], Hex.Decode(Plaintext), new SeededRandom(9), enc2);
+        Assert.Equal(enc1, enc2);
+        Assert.Equal(direct, prepared);
+        Assert.True(Suite.TryOpen(enc2, Hex.Decode(A1[4]), info, [1], prepared, out var plaintext));
+        Assert.Equal(Plaintext, Hex.Encode(plaintext));
+    }
+
+    [Fact]
+    public void PreparedInfoOfAnotherSuiteThrowsArgumentException()
+    {
+        var info = Hpke.X25519Sha256ChaCha20Poly1305.PrepareInfo([1, 2]);
+        Assert.Throws<ArgumentException>(() => Suite.Seal(Hex.Decode(A1[5]), info, [], [1], new SeededRandom(1), new byte[32]));
+    }
+
+    [Fact]
     public void OpenWithTamperedCiphertextReturnsFalse()
     {
         var enc = new byte[32];

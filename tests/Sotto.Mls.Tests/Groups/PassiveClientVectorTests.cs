@@ -38,7 +38,7 @@ public sealed class PassiveClientVectorTests
         var v = MlsVectors.Load(file)[index];
         var suite = v.Suite();
         var keyPackageIn = MlsMessageIn.Decode(v.Bytes("key_package")).KeyPackage!;
-        var keyPackage = keyPackageIn.Validate(suite, DateTimeOffset.UnixEpoch, BasicCredentialValidator.Instance, checkLifetime: false);
+        var keyPackage = keyPackageIn.Validate(suite, DateTimeOffset.UnixEpoch, BasicCredentialValidator.Instance, checkLifetime: false, maxLifetime: null);
         var signer = new SignaturePrivateKey(v.Bytes("signature_priv"));
         Assert.Equal(keyPackage.LeafNode.SignatureKey, signer.PublicKey);
         var bundle = KeyPackageBundle.FromParts(keyPackage, KeyPair(v.Bytes("init_priv")), KeyPair(v.Bytes("encryption_priv")), signer);

@@ -38,6 +38,7 @@ public sealed class FingerprintTests
         Assert.False(alice.Scannable.Compare(alice.Scannable.Serialize()));
         Assert.Equal(ProtocolError.UnrecognizedVersion, Assert.Throws<ProtocolException>(() => alice.Scannable.Compare(bobV1.Scannable.Serialize())).Code);
         Assert.Equal(ProtocolError.InvalidEncoding, Assert.Throws<ProtocolException>(() => alice.Scannable.Compare([0xFF, 0xFF])).Code);
+        Assert.Equal(ProtocolError.MessageTooLarge, Assert.Throws<ProtocolException>(() => alice.Scannable.Compare(new byte[1025])).Code);
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public sealed class SessionCipherTests
         Assert.Equal(ProtocolError.UntrustedIdentity, error.Code);
         Assert.Equal(bob.Address, error.Address);
 
-        Assert.Equal(Storage.IdentityChange.ReplacedExisting, await alice.Store.SaveIdentityAsync(bob.Address, newBob.IdentityKey, TestContext.Current.CancellationToken));
+        Assert.Equal(Sotto.Protocol.Storage.IdentityChange.ReplacedExisting, await alice.Store.SaveIdentityAsync(bob.Address, newBob.IdentityKey, TestContext.Current.CancellationToken));
         await alice.Cipher.ProcessPreKeyBundleAsync(bob.Address, bundle, TestContext.Current.CancellationToken);
         Assert.Equal("again", await Conversation.ReceiveAsync(newBob, alice, await Conversation.SendAsync(alice, newBob, "again")));
     }

@@ -17,13 +17,14 @@ public sealed class LoggingTests
     public async Task AFullSessionAtTraceLevelLogsNoSecretsUsernamesOrPayloads()
     {
         var sink = new CapturingLoggerProvider();
-        using var server = new SottoServerFactory(new Dictionary<string, string?>
+        using var factory = new SottoServerFactory(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore.Routing"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-        }).WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(sink)));
+        });
+        using var server = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(sink)));
         using var anonymous = server.CreateClient();
         var aliceIdentity = new TestIdentity("alice");
         var alice = await Api.RegisterAsync(anonymous, aliceIdentity, "zorgalice", registrationId: 10);

@@ -145,6 +145,26 @@ public abstract class MessageStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task DeviceSequencesCountEachDevicesEnvelopesWithoutGapsEvenAfterRefusalsAndDeletes()
+    {
+        var alice = await CreateAccountAsync("alice");
+        var bob = await CreateAccountAsync("bob");
+        var bob1 = new DeviceAddress(bob.Id, 1);
+        var bob2 = await LinkDeviceAsync(bob, 22);
+
+        var first = await Messages.InsertAsync([Envelope(bob1, 11, alice, 1), Envelope(bob2, 22, alice, 2)], Ct);
+        Assert.Null(await Messages.InsertAsync([Envelope(bob1, 11, alice, 3), Envelope(bob2, 99, alice, 4)], Ct));
+        await Messages.DeleteAsync(bob1, [first![0].Id], Ct);
+        var second = await Messages.InsertAsync([Envelope(bob1, 11, alice, 5)], Ct);
+        var third = await Messages.InsertAsync([Envelope(bob1, 11, alice, 6), Envelope(bob2, 22, alice, 7)], Ct);
+
+        Assert.Equal([1L, 1L], first.Select(e => e.DeviceSequence));
+        Assert.Equal(2L, second![0].DeviceSequence);
+        Assert.Equal([3L, 2L], third!.Select(e => e.DeviceSequence));
+        Assert.Equal([2L, 3L], (await Messages.ReadAsync(bob1, 0, 10, T0, Ct)).Select(e => e.DeviceSequence));
+    }
+
+    [Fact]
     public async Task ConcurrentInsertsAreAllReadableInIncreasingSequenceOrder()
     {
         var alice = await CreateAccountAsync("alice");
@@ -158,5 +178,6 @@ public abstract class MessageStoreContract : StoreContract
         Assert.Equal(results.Select(r => r![0].Id).Order(), read.Select(e => e.Id).Order());
         Assert.Equal(read.Select(e => e.Sequence).Order(), read.Select(e => e.Sequence));
         Assert.Equal(200, read.Select(e => e.Sequence).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), read.Select(e => e.DeviceSequence));
     }
 }

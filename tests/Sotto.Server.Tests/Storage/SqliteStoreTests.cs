@@ -88,6 +88,36 @@ public sealed class SqliteDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task AVersionOneDatabaseMigratesAndKeepsItsQueuedEnvelopes()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        var account = Guid.NewGuid();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + DatabasePath + ";Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Schema.Migrations[0] + "PRAGMA user_version = 1;" +
+                "INSERT INTO accounts VALUES ($a, 'bob', x'05', 0);" +
+                "INSERT INTO devices VALUES ($a, 1, 20, NULL, x'00', x'00', 0);" +
+                "INSERT INTO envelopes (id, account_id, device_id, type, source_account_id, source_username, source_device_id, client_timestamp, server_timestamp, deadline, content) " +
+                "VALUES (x'0102030405060708090a0b0c0d0e0f10', $a, 1, 2, $a, 'bob', 1, 0, 0, 9999999999999, x'aa');";
+            command.Parameters.AddWithValue("$a", account.ToByteArray(bigEndian: true));
+            command.ExecuteNonQuery();
+        }
+
+        using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath });
+        var device = new DeviceAddress(account, 1);
+        var old = Assert.Single(await database.Messages.ReadAsync(device, 0, 10, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken));
+        Assert.Equal(0, old.DeviceSequence);
+        Assert.Equal([0xAA], old.Content);
+        var fresh = await database.Messages.InsertAsync(
+            [new NewEnvelope(Guid.NewGuid(), device, 20, 2, account, "bob", 1, 0, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(1), [0xBB])],
+            TestContext.Current.CancellationToken);
+        Assert.Equal(1, fresh![0].DeviceSequence);
+        Assert.True(fresh[0].Sequence > old.Sequence);
+    }
+
+    [Fact]
     public void OpeningADatabaseFromANewerServerFailsWithAClearMessage()
     {
         using (SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath }))

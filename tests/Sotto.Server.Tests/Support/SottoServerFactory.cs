@@ -86,6 +86,7 @@ public sealed class SottoServerFactory : WebApplicationFactory<Program>
             }
             catch (IOException)
             {
+                // Already deleted: a factory derived with WithWebHostBuilder disposes its parent too.
             }
         }
     }

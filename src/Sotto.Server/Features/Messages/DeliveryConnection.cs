@@ -12,6 +12,7 @@ namespace Sotto.Server.Features.Messages;
 /// <code>
 ///   pump:    read queue after the last pushed sequence ─► push Envelope frames (≤ MaxUnacknowledged unacked)
 ///            └ queue drained for the first time ─► QueueEmpty; then sleep until the bus or an ack wakes it
+///            bus hint = the committed envelope with DeviceSequence = last pushed + 1 ─► push it without a read
 ///   receive: Ack {ids} ─► delete from the store (batched by the writer), free in-flight slots, wake the pump
 ///            Ping ─► Pong;  anything else ─► close with 1003/1007/1008/1009 and a reason
 /// </code>
@@ -46,6 +47,9 @@ internal sealed class DeliveryConnection : IDeliveryListener
     private readonly CancellationTokenSource _pumpStop = new();
     private byte[] _receiveBuffer = new byte[64];
     private long _lastSequence;
+    private long _lastDeviceSequence;
+    private bool _mustRead = true;
+    private List<StoredEnvelope>? _hints;
     private long _pushed;
     private long _acknowledged;
     private int _closing;
@@ -103,7 +107,27 @@ internal sealed class DeliveryConnection : IDeliveryListener
         Log.ConnectionClosed(_logger, _closeReason, _pushed, _acknowledged);
     }
 
-    public void OnEnvelopesAvailable() => _wake.Set();
+    public void OnEnvelopesAvailable(StoredEnvelope? envelope)
+    {
+        lock (_unacknowledged)
+        {
+            if (envelope is null || _mustRead)
+            {
+                _mustRead = true;
+            }
+            else if ((_hints ??= new List<StoredEnvelope>(4)).Count < ReadBatch)
+            {
+                _hints.Add(envelope);
+            }
+            else
+            {
+                _hints = null;
+                _mustRead = true;
+            }
+        }
+
+        _wake.Set();
+    }
 
     /// <summary>Server shutdown: tell the client to come back later.</summary>
     public Task CloseForShutdownAsync() => CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
@@ -120,58 +144,105 @@ internal sealed class DeliveryConnection : IDeliveryListener
         while (!cancellationToken.IsCancellationRequested)
         {
             int room;
+            bool mustRead;
+            List<StoredEnvelope>? hints;
             lock (_unacknowledged)
             {
                 room = _options.MaxUnacknowledged - _unacknowledged.Count;
+                mustRead = _mustRead;
+                _mustRead = false;
+                hints = _hints;
+                _hints = null;
             }
 
-            if (room <= 0)
+            // Fast path: a freshly committed envelope that is exactly the next one of this device is pushed as it came
+            // with the notification. Anything else (a gap, a reordering, a full window) falls back to reading the store.
+            if (!mustRead && hints is not null)
             {
-                await _wake.WaitAsync().ConfigureAwait(false);
-                continue;
-            }
-
-            // Read one more than can be pushed, to know whether the queue is drained without another round trip.
-            int want = Math.Min(room, ReadBatch);
-            IReadOnlyList<StoredEnvelope> batch;
-            try
-            {
-                batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (StorageException ex)
-            {
-                Log.DeliveryFailed(_logger, ex);
-                await CloseAsync(WebSocketCloseStatus.InternalServerError, "storage unavailable").ConfigureAwait(false);
-                return;
-            }
-
-            int push = Math.Min(batch.Count, want);
-            for (int i = 0; i < push; i++)
-            {
-                var envelope = batch[i];
-                lock (_unacknowledged)
+                hints.Sort(static (a, b) => a.DeviceSequence.CompareTo(b.DeviceSequence));
+                foreach (var hint in hints)
                 {
-                    _unacknowledged.Add(envelope.Id);
+                    if (hint.Sequence <= _lastSequence)
+                    {
+                        continue;
+                    }
+
+                    if (room <= 0 || hint.DeviceSequence == 0 || hint.DeviceSequence != _lastDeviceSequence + 1)
+                    {
+                        mustRead = true;
+                        break;
+                    }
+
+                    await PushAsync(hint, cancellationToken).ConfigureAwait(false);
+                    room--;
+                }
+            }
+
+            if (mustRead)
+            {
+                if (room <= 0)
+                {
+                    Remember();
+                    await _wake.WaitAsync().ConfigureAwait(false);
+                    continue;
                 }
 
-                await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
-                _lastSequence = envelope.Sequence;
-                _pushed++;
-            }
+                // Read one more than can be pushed, to know whether the queue is drained without another round trip.
+                int want = Math.Min(room, ReadBatch);
+                IReadOnlyList<StoredEnvelope> batch;
+                try
+                {
+                    batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageException ex)
+                {
+                    Log.DeliveryFailed(_logger, ex);
+                    await CloseAsync(WebSocketCloseStatus.InternalServerError, "storage unavailable").ConfigureAwait(false);
+                    return;
+                }
 
-            if (batch.Count > want)
-            {
-                continue;
-            }
+                int push = Math.Min(batch.Count, want);
+                for (int i = 0; i < push; i++)
+                {
+                    await PushAsync(batch[i], cancellationToken).ConfigureAwait(false);
+                }
 
-            if (!drained)
-            {
-                await SendAsync(new ServerFrame { QueueEmpty = new QueueEmpty() }, cancellationToken).ConfigureAwait(false);
-                drained = true;
+                if (batch.Count > want)
+                {
+                    Remember();
+                    continue;
+                }
+
+                if (!drained)
+                {
+                    await SendAsync(new ServerFrame { QueueEmpty = new QueueEmpty() }, cancellationToken).ConfigureAwait(false);
+                    drained = true;
+                }
             }
 
             await _wake.WaitAsync().ConfigureAwait(false);
         }
+
+        void Remember()
+        {
+            lock (_unacknowledged)
+            {
+                _mustRead = true;
+            }
+        }
+    }
+
+    private async Task PushAsync(StoredEnvelope envelope, CancellationToken cancellationToken)
+    {
+        lock (_unacknowledged)
+        {
+            _unacknowledged.Add(envelope.Id);
+        }
+
+        await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
+        _lastSequence = envelope.Sequence;
+        _lastDeviceSequence = envelope.DeviceSequence;
+        _pushed++;
     }
 
     internal static Envelope ToWire(StoredEnvelope e) => new()
@@ -336,6 +407,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
         {
             _wake.Set();
         }
+
     }
 
     private async Task DeleteAsync(Guid[] ids)

@@ -4,9 +4,11 @@ namespace Sotto.Server.Features.Messages;
 
 /// <summary>
 /// Fan-out between the node that commits envelopes and the node holding the destination device's WebSocket
-/// (DESIGN.md §4: in-process on one node, Redis pub/sub when several nodes share one database). It carries wake-ups,
-/// never envelopes: the delivery connection reads the envelopes from <see cref="IMessageStore"/>, which keeps
-/// ordering and durability in one place.
+/// (DESIGN.md §4: in-process on one node, Redis pub/sub when several nodes share one database). The store stays the
+/// source of truth: a notification is a wake-up that may carry the committed envelope as a hint. A connection pushes
+/// a carried envelope directly only when its <see cref="StoredEnvelope.DeviceSequence"/> is exactly the next one it
+/// expects; otherwise (a gap, a reordering, no envelope) it reads the store. So a bus may reorder, drop the envelope
+/// (a Redis bus could send wake-ups only) or coalesce notifications without breaking order or losing anything.
 /// </summary>
 public interface IMessageBus
 {
@@ -16,8 +18,8 @@ public interface IMessageBus
     /// </summary>
     ValueTask<IAsyncDisposable> SubscribeAsync(DeviceAddress device, IDeliveryListener listener, CancellationToken cancellationToken = default);
 
-    /// <summary>New envelopes for <paramref name="device"/> were committed.</summary>
-    ValueTask PublishAsync(DeviceAddress device, CancellationToken cancellationToken = default);
+    /// <summary>An envelope for <paramref name="device"/> was committed (<paramref name="envelope"/>, when known).</summary>
+    ValueTask PublishAsync(DeviceAddress device, StoredEnvelope? envelope, CancellationToken cancellationToken = default);
 
     /// <summary>The device must drop its connection (it was removed, or its account re-registered or deleted).</summary>
     ValueTask DisconnectAsync(DeviceAddress device, DisconnectReason reason, CancellationToken cancellationToken = default);
@@ -26,7 +28,7 @@ public interface IMessageBus
 /// <summary>Callbacks of a delivery connection. They must return quickly and never throw.</summary>
 public interface IDeliveryListener
 {
-    void OnEnvelopesAvailable();
+    void OnEnvelopesAvailable(StoredEnvelope? envelope);
 
     void OnDisconnect(DisconnectReason reason);
 }

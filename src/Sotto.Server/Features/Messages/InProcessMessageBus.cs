@@ -27,11 +27,11 @@ internal sealed class InProcessMessageBus : IMessageBus
         return ValueTask.FromResult<IAsyncDisposable>(new Subscription(this, device, listener));
     }
 
-    public ValueTask PublishAsync(DeviceAddress device, CancellationToken cancellationToken = default)
+    public ValueTask PublishAsync(DeviceAddress device, StoredEnvelope? envelope, CancellationToken cancellationToken = default)
     {
         if (_listeners.TryGetValue(device, out var listener))
         {
-            listener.OnEnvelopesAvailable();
+            listener.OnEnvelopesAvailable(envelope);
         }
 
         return ValueTask.CompletedTask;

@@ -61,7 +61,7 @@ internal sealed class MessageService(
 
             foreach (var envelope in stored)
             {
-                await bus.PublishAsync(envelope.Destination, CancellationToken.None).ConfigureAwait(false);
+                await bus.PublishAsync(envelope.Destination, envelope, CancellationToken.None).ConfigureAwait(false);
             }
 
             return new SendMessagesResponse

@@ -59,7 +59,7 @@ public sealed class PreKeyUpkeepTests
 
         await alice.SendTextAsync("bob", "sent after the rotation", Ct);
         var texts = (await bob.ReceiveAllAsync()).Cast<MessageReceived>().Select(m => m.Text).ToHashSet();
-        Assert.Equal(["sent before the rotation", "sent after the rotation"], texts.Order());
+        Assert.Equal(["sent after the rotation", "sent before the rotation"], texts.Order());
     }
 
     private static async Task<HttpClient> HttpAsAsync(LoopbackServer server, SottoClient client)

@@ -313,34 +313,17 @@ public sealed class MessagingTests : IDisposable
         time.Advance(TimeSpan.FromSeconds(60));
         var store = server.Service<IMessageStore>();
         var address = new DeviceAddress(bob.AccountId, 1);
-        for (int i = 0; i < 100 && await store.CountAsync(address, Ct) != 1; i++)
-        {
-            await Task.Delay(20, Ct);
-        }
-
+        await Eventually.HoldsAsync(async () => await store.CountAsync(address, Ct) == 1);
         Assert.Equal(1, await store.CountAsync(address, Ct));
         time.Advance(TimeSpan.FromDays(14));
-        for (int i = 0; i < 100 && await store.CountAsync(address, Ct) != 0; i++)
-        {
-            await Task.Delay(20, Ct);
-        }
-
+        await Eventually.HoldsAsync(async () => await store.CountAsync(address, Ct) == 0);
         Assert.Equal(0, await store.CountAsync(address, Ct));
     }
 
     private async Task WaitForCountAsync(DeviceAddress device, long expected)
     {
         var store = _server.Service<IMessageStore>();
-        for (int i = 0; i < 200; i++)
-        {
-            if (await store.CountAsync(device, Ct) == expected)
-            {
-                return;
-            }
-
-            await Task.Delay(10, Ct);
-        }
-
+        await Eventually.HoldsAsync(async () => await store.CountAsync(device, Ct) == expected);
         Assert.Equal(expected, await store.CountAsync(device, Ct));
     }
 }

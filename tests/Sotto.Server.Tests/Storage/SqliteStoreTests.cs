@@ -11,7 +11,7 @@ internal static class SqliteStores
     {
         var directory = ScratchDirectory.Create("sqlite-contract-");
         var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(directory.Path, "test.db"), Synchronous = SqliteSynchronous.Normal });
-        return ValueTask.FromResult(new StoreSet(database.Accounts, database.PreKeys, database.Messages, database.LinkRequests, new Owner(database, directory)));
+        return ValueTask.FromResult(new StoreSet(database.Accounts, database.PreKeys, database.Messages, database.LinkRequests, database.Attachments, new Owner(database, directory)));
     }
 
     private sealed class Owner(SqliteDatabase database, ScratchDirectory directory) : IDisposable
@@ -40,6 +40,11 @@ public sealed class SqliteMessageStoreTests : MessageStoreContract
 }
 
 public sealed class SqliteLinkRequestStoreTests : LinkRequestStoreContract
+{
+    protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
+}
+
+public sealed class SqliteAttachmentStoreTests : AttachmentStoreContract
 {
     protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
 }

@@ -106,5 +106,18 @@ internal static class Schema
         ALTER TABLE devices ADD COLUMN last_envelope_seq INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE envelopes ADD COLUMN device_seq INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 3: attachment blob metadata (the blobs are files beside the database). No foreign key to accounts: a blob
+        // outlives its uploader's account until its deadline, since messages in flight may still point at it.
+        """
+        CREATE TABLE attachments (
+            id          TEXT    NOT NULL PRIMARY KEY,
+            account_id  BLOB    NOT NULL,
+            size        INTEGER NOT NULL,
+            created     INTEGER NOT NULL,
+            deadline    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX attachments_by_deadline ON attachments (deadline);
+        """,
     ];
 }

@@ -6,7 +6,7 @@ namespace Sotto.Server.Storage.Sqlite;
 
 /// <summary>
 /// One SQLite database file: opens it in WAL mode, applies the migrations in <see cref="Schema"/>, owns the single
-/// <see cref="SqliteWriter"/> and a pool of read sessions, and hands out the four stores.
+/// <see cref="SqliteWriter"/> and a pool of read sessions, and hands out the stores.
 /// </summary>
 /// <remarks>
 /// Durability: <c>journal_mode=WAL</c> and, by default, <c>synchronous=FULL</c>: a commit returns only after the WAL
@@ -33,6 +33,7 @@ public sealed class SqliteDatabase : IDisposable
         PreKeys = new SqlitePreKeyStore(this);
         Messages = new SqliteMessageStore(this);
         LinkRequests = new SqliteLinkRequestStore(this);
+        Attachments = new SqliteAttachmentStore(this);
     }
 
     public IAccountStore Accounts { get; }
@@ -42,6 +43,8 @@ public sealed class SqliteDatabase : IDisposable
     public IMessageStore Messages { get; }
 
     public ILinkRequestStore LinkRequests { get; }
+
+    public IAttachmentStore Attachments { get; }
 
     /// <summary>The schema version this code writes (the number of migrations).</summary>
     public static int SchemaVersion => Schema.Migrations.Length;

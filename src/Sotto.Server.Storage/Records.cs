@@ -102,3 +102,10 @@ public sealed record LinkRequest(
 
 /// <summary>The approval of a link request by an existing device of <see cref="AccountId"/>.</summary>
 public sealed record LinkApproval(Guid AccountId, uint ApprovedBy, byte[] ProvisioningMessage, DateTimeOffset Approved);
+
+/// <summary>
+/// An attachment blob's metadata. The blob's bytes are not the store's business: the host keeps them as a file named
+/// by <see cref="Id"/> (32 lowercase hex characters). <see cref="AccountId"/> is the uploader, the only account that
+/// may delete it before <see cref="Deadline"/>.
+/// </summary>
+public sealed record AttachmentRecord(string Id, Guid AccountId, long Size, DateTimeOffset Created, DateTimeOffset Deadline);

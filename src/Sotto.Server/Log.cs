@@ -31,6 +31,9 @@ internal static class LogEvents
     public const int ClientProtocolViolation = 6003;
     public const int AckFailed = 6004;
     public const int DeliveryFailed = 6005;
+
+    public const int AttachmentsPurged = 7001;
+    public const int AttachmentSweepFailed = 7002;
 }
 
 /// <summary>
@@ -113,4 +116,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = LogEvents.DeliveryFailed, Level = LogLevel.Warning, Message = "Delivery connection failed")]
     public static partial void DeliveryFailed(ILogger logger, Exception exception);
+
+    // ---- attachments (ids are capabilities: never logged) ----
+
+    [LoggerMessage(EventId = LogEvents.AttachmentsPurged, Level = LogLevel.Information, Message = "Deleted {Count} attachments past their deadline")]
+    public static partial void AttachmentsPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = LogEvents.AttachmentSweepFailed, Level = LogLevel.Warning, Message = "Attachment sweep failed; retrying at the next interval")]
+    public static partial void AttachmentSweepFailed(ILogger logger, Exception exception);
 }

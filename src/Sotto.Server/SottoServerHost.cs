@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Sotto.Server.Features.Accounts;
+using Sotto.Server.Features.Attachments;
 using Sotto.Server.Features.Devices;
 using Sotto.Server.Features.Health;
 using Sotto.Server.Features.Messages;
@@ -95,6 +96,7 @@ public static class SottoServerHost
         app.MapDevices();
         app.MapPreKeys();
         app.MapMessages();
+        app.MapAttachments();
 
         app.Lifetime.ApplicationStarted.Register(() => TransportSecurity.ReportAddresses(
             app.Services.GetRequiredService<IServer>(), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sotto.Server")));
@@ -191,6 +193,7 @@ public static class SottoServerHost
         services.AddDevices();
         services.AddPreKeys();
         services.AddMessages();
+        services.AddAttachments();
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessageOptions>, IOptions<DeviceOptions>>((kestrel, messages, devices) =>
         {

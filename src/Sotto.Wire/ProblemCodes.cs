@@ -63,14 +63,17 @@ public static class ProblemCodes
     /// <summary>410: some destination devices were re-created (registration id changed); see <see cref="Problem.StaleDevices"/>.</summary>
     public const string StaleDevices = "stale_devices";
 
-    /// <summary>411: a body is required but the request has neither Content-Length nor chunked encoding.</summary>
+    /// <summary>411: a body is required but has no Content-Length (attachment uploads must declare their size up front).</summary>
     public const string LengthRequired = "length_required";
 
     /// <summary>413: the body or an envelope exceeds the configured limit.</summary>
     public const string PayloadTooLarge = "payload_too_large";
 
-    /// <summary>415: the body is not <c>application/json</c>.</summary>
+    /// <summary>415: the body is not <c>application/json</c> (<c>application/octet-stream</c> for attachment uploads).</summary>
     public const string UnsupportedMediaType = "unsupported_media_type";
+
+    /// <summary>416: the <c>Range</c> of an attachment download lies outside the blob.</summary>
+    public const string RangeNotSatisfiable = "range_not_satisfiable";
 
     /// <summary>429: too many requests; wait for <c>Retry-After</c> seconds.</summary>
     public const string RateLimited = "rate_limited";

@@ -36,5 +36,6 @@ namespace Sotto.Wire;
 [JsonSerializable(typeof(DevicePreKeyBundle))]
 [JsonSerializable(typeof(SendMessagesRequest))]
 [JsonSerializable(typeof(SendMessagesResponse))]
+[JsonSerializable(typeof(AttachmentUploaded))]
 [JsonSerializable(typeof(Problem))]
 public sealed partial class SottoJsonContext : JsonSerializerContext;

@@ -25,6 +25,9 @@ public sealed class BatteryFixture : IAsyncLifetime
 
     public LinkRequestCreated PendingLink { get; private set; } = null!;
 
+    /// <summary>An attachment Alice uploaded.</summary>
+    public AttachmentUploaded Attachment { get; private set; } = null!;
+
     public HttpClient Anonymous { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -39,6 +42,7 @@ public sealed class BatteryFixture : IAsyncLifetime
 
         using var link = await Anonymous.PostAsJsonAsync("/v1/devices/link", new LinkRequestCreate { PublicKey = [1, 2] }, Api.Json);
         PendingLink = await Api.ReadAsync<LinkRequestCreated>(link, HttpStatusCode.Created);
+        Attachment = await Api.ReadAsync<AttachmentUploaded>(await Api.UploadAsync(Server.ClientFor(Alice), [1, 2, 3, 4]), HttpStatusCode.Created);
     }
 
     public ValueTask DisposeAsync()
@@ -101,6 +105,39 @@ public sealed class BadRequestBatteryTests(BatteryFixture fixture) : IClassFixtu
         var copy = (byte[])bytes.Clone();
         copy[index] ^= 1;
         return copy;
+    }
+
+    private static HttpContent Blob(string contentType = "application/octet-stream", int length = 16)
+    {
+        var content = new ByteArrayContent(new byte[length]);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    /// <summary>A body that declares <paramref name="length"/> bytes; it is only produced if the server asks for it.</summary>
+    private sealed class DeclaredContent(long length) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var chunk = new byte[64 * 1024];
+            for (long left = length; left > 0; left -= chunk.Length)
+            {
+                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(left, chunk.Length)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long size)
+        {
+            size = length;
+            return true;
+        }
+    }
+
+    private static HttpContent Declared(long length)
+    {
+        var content = new DeclaredContent(length);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/octet-stream");
+        return content;
     }
 
     private static JsonNode Send(params object[] messages) => new JsonObject
@@ -217,6 +254,23 @@ public sealed class BadRequestBatteryTests(BatteryFixture fixture) : IClassFixtu
         ["accounts: re-register with a bad identity key"] = new("PUT", "/v1/accounts/me/identity", Auth.Alice, f => Json(With(Node(new ReRegisterRequest { IdentityKey = [1], RegistrationId = 5, SignedPreKey = f.AliceIdentity.SignedPreKey(1), PqLastResortPreKey = f.AliceIdentity.KyberPreKey(2) }), "identityKey", B64([0x05, 1]))), HttpStatusCode.BadRequest, ProblemCodes.InvalidKey),
         ["accounts: unknown username"] = new("GET", "/v1/accounts/nobody", Auth.Alice, _ => null, HttpStatusCode.NotFound, ProblemCodes.NotFound),
 
+        // ---- attachments ----
+        ["attachments: upload unauthenticated"] = new("POST", "/v1/attachments", Auth.None, _ => Blob(), HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized),
+        ["attachments: upload with a wrong password"] = new("POST", "/v1/attachments", Auth.WrongPassword, _ => Blob(), HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized),
+        ["attachments: upload as text/plain"] = new("POST", "/v1/attachments", Auth.Alice, _ => Blob("text/plain"), HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType),
+        ["attachments: upload as JSON"] = new("POST", "/v1/attachments", Auth.Alice, _ => Json("{}"), HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType),
+        ["attachments: empty upload"] = new("POST", "/v1/attachments", Auth.Alice, _ => Blob(length: 0), HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest),
+        ["attachments: 100 MiB + 1 declared"] = new("POST", "/v1/attachments", Auth.Alice, _ => Declared(100L * 1024 * 1024 + 1), HttpStatusCode.RequestEntityTooLarge, ProblemCodes.PayloadTooLarge),
+        ["attachments: ttl 0"] = new("POST", "/v1/attachments?ttlSeconds=0", Auth.Alice, _ => Blob(), HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest),
+        ["attachments: ttl over 14 days"] = new("POST", "/v1/attachments?ttlSeconds=1209601", Auth.Alice, _ => Blob(), HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest),
+        ["attachments: ttl twice"] = new("POST", "/v1/attachments?ttlSeconds=5&ttlSeconds=6", Auth.Alice, _ => Blob(), HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest),
+        ["attachments: upload with PUT"] = new("PUT", "/v1/attachments", Auth.Alice, _ => Blob(), HttpStatusCode.MethodNotAllowed, ProblemCodes.MethodNotAllowed),
+        ["attachments: download unauthenticated"] = new("GET", "/v1/attachments/{attachment}", Auth.None, _ => null, HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized),
+        ["attachments: download an unknown id"] = new("GET", "/v1/attachments/0123456789abcdef0123456789abcdef", Auth.Bob, _ => null, HttpStatusCode.NotFound, ProblemCodes.NotFound),
+        ["attachments: download a malformed id"] = new("GET", "/v1/attachments/not-an-id", Auth.Bob, _ => null, HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest),
+        ["attachments: delete someone else's"] = new("DELETE", "/v1/attachments/{attachment}", Auth.Bob, _ => null, HttpStatusCode.NotFound, ProblemCodes.NotFound),
+        ["attachments: delete an unknown id"] = new("DELETE", "/v1/attachments/0123456789abcdef0123456789abcdef", Auth.Alice, _ => null, HttpStatusCode.NotFound, ProblemCodes.NotFound),
+
         // ---- routing ----
         ["route: unknown path"] = new("GET", "/v1/nothing-here", Auth.None, _ => null, HttpStatusCode.NotFound, ProblemCodes.NotFound),
         ["route: wrong method"] = new("DELETE", "/v1/keys", Auth.Alice, _ => null, HttpStatusCode.MethodNotAllowed, ProblemCodes.MethodNotAllowed),
@@ -238,7 +292,7 @@ public sealed class BadRequestBatteryTests(BatteryFixture fixture) : IClassFixtu
     {
         var c = Cases[name];
         var f = fixture;
-        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{code}", f.PendingLink.Code, StringComparison.Ordinal)) { Content = c.Body(f) };
+        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{code}", f.PendingLink.Code, StringComparison.Ordinal).Replace("{attachment}", f.Attachment.Id, StringComparison.Ordinal)) { Content = c.Body(f) };
         request.Headers.Authorization = c.Auth switch
         {
             Auth.Alice => AuthenticationHeaderValue.Parse(DeviceAuth.BasicHeaderValue(f.Alice.Username, 1, f.Alice.Password)),

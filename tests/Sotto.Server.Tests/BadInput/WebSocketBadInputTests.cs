@@ -120,7 +120,7 @@ public sealed class WebSocketBadInputTests(BatteryFixture fixture) : IClassFixtu
             await stream.WriteAsync(new byte[] { 0x82, 0x03, 1, 2, 3 }.Concat(Enumerable.Repeat((byte)0xAB, 64)).ToArray(), Ct);
             var buffer = new byte[4096];
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            cts.CancelAfter(TimeSpan.FromSeconds(10));
+            cts.CancelAfter(Eventually.Patience);
             try
             {
                 while (await stream.ReadAsync(buffer, cts.Token) > 0)

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Sotto.Server.Tests.Support;
 using Sotto.Wire;
+using Sotto.TestSupport;
 
 namespace Sotto.Server.Tests.Durability;
 
@@ -19,16 +20,18 @@ public sealed class KillDuringTrafficTests : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("sotto-kill-test-").FullName;
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("kill-");
 
-    public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
+    private string DataDirectory => _scratch.Path;
+
+    public void Dispose() => _scratch.Dispose();
 
     [Fact]
     public async Task NoAcknowledgedSendIsLostAndRedeliveriesKeepTheirIdAcrossKillNine()
     {
         int port = ServerProcess.FreePort();
         TestContext.Current.SendDiagnosticMessage($"{DateTime.UtcNow:HH:mm:ss.fff} start");
-        var server = await ServerProcess.StartAsync(_dataDirectory, port);
+        var server = await ServerProcess.StartAsync(DataDirectory, port);
         try
         {
             var address = server.Address;
@@ -51,7 +54,7 @@ public sealed class KillDuringTrafficTests : IDisposable
                 server.Kill();
                 await Task.Delay(300, Ct);
                 server.Dispose();
-                server = await ServerProcess.StartAsync(_dataDirectory, port);
+                server = await ServerProcess.StartAsync(DataDirectory, port);
                 TestContext.Current.SendDiagnosticMessage($"{DateTime.UtcNow:HH:mm:ss.fff} restarted");
             }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Sotto.Server.Infrastructure;
 using Sotto.Server.Tests.Support;
+using Sotto.TestSupport;
 
 namespace Sotto.Server.Tests.Hosting;
 
@@ -53,55 +54,43 @@ public sealed class HostingTests
     [Trait("Category", "Integration")]
     public async Task TheServerServesHttpsWithTheConfiguredCertificate()
     {
-        var directory = Directory.CreateTempSubdirectory("sotto-https-").FullName;
-        try
+        using var scratch = ScratchDirectory.Create("https-");
+        var directory = scratch.Path;
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var pfx = Path.Combine(directory, "server.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pw"), TestContext.Current.CancellationToken);
+
+        using var server = await ServerProcess.StartAsync(Path.Combine(directory, "data"), ServerProcess.FreePort(), https: true, "--cert", pfx, "--cert-password", "pw");
+
+        System.Security.Cryptography.X509Certificates.X509Certificate2? seen = null;
+        using var handler = new HttpClientHandler
         {
-            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            var pfx = Path.Combine(directory, "server.pfx");
-            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pw"), TestContext.Current.CancellationToken);
-
-            using var server = await ServerProcess.StartAsync(Path.Combine(directory, "data"), ServerProcess.FreePort(), https: true, "--cert", pfx, "--cert-password", "pw");
-
-            System.Security.Cryptography.X509Certificates.X509Certificate2? seen = null;
-            using var handler = new HttpClientHandler
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
             {
-                ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
-                {
-                    seen = cert is null ? null : new System.Security.Cryptography.X509Certificates.X509Certificate2(cert);
-                    return true;
-                },
-            };
-            using var client = new HttpClient(handler) { BaseAddress = server.Address };
-            using var response = await client.GetAsync("/health", TestContext.Current.CancellationToken);
-            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal(certificate.Thumbprint, seen?.Thumbprint);
-            Assert.DoesNotContain("plain HTTP", server.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+                seen = cert is null ? null : new System.Security.Cryptography.X509Certificates.X509Certificate2(cert);
+                return true;
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = server.Address };
+        using var response = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(certificate.Thumbprint, seen?.Thumbprint);
+        Assert.DoesNotContain("plain HTTP", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public async Task InvalidConfigurationStopsTheProcessWithExitCodeTwoAndAClearLine()
     {
-        var directory = Directory.CreateTempSubdirectory("sotto-bad-config-").FullName;
-        try
-        {
-            var (exitCode, output) = await ServerProcess.RunToExitAsync(directory, ServerProcess.FreePort(), "--Messages:MaxEnvelopeBytes=0", "--Devices:MaxDevices=500");
+        using var scratch = ScratchDirectory.Create("bad-config-");
+        var directory = scratch.Path;
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(directory, ServerProcess.FreePort(), "--Messages:MaxEnvelopeBytes=0", "--Devices:MaxDevices=500");
 
-            Assert.Equal(2, exitCode);
-            var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("sotto server:", StringComparison.Ordinal));
-            Assert.Contains("invalid configuration", line, StringComparison.Ordinal);
-            Assert.Contains("MaxEnvelopeBytes", line, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("sotto server:", StringComparison.Ordinal));
+        Assert.Contains("invalid configuration", line, StringComparison.Ordinal);
+        Assert.Contains("MaxEnvelopeBytes", line, StringComparison.Ordinal);
     }
 }

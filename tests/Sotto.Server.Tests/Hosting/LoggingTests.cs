@@ -14,7 +14,7 @@ public sealed class LoggingTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AFullSessionAtTraceLevelLogsNoSecretsUsernamesOrPayloads()
+    public async Task AFullSessionAtTraceLevelLogsNoSecretsUsernamesPayloadsOrAttachmentIds()
     {
         var sink = new CapturingLoggerProvider();
         using var factory = new SottoServerFactory(new Dictionary<string, string?>
@@ -36,6 +36,11 @@ public sealed class LoggingTests
         (await Api.SendAsync(aliceClient, "zorgbobby", Api.Message(1, 20, payload))).Dispose();
         var link = await Api.ReadAsync<LinkRequestCreated>(await anonymous.PostAsJsonAsync("/v1/devices/link", new LinkRequestCreate { PublicKey = [1] }, Api.Json, Ct), System.Net.HttpStatusCode.Created);
         (await aliceClient.PutAsJsonAsync($"/v1/devices/link/{link.Code}", new LinkApproval { ProvisioningMessage = [1] }, Api.Json, Ct)).Dispose();
+        var blob = new ByteArrayContent("ATTACHMENT-MARKER-0123456789"u8.ToArray());
+        blob.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        var attachment = await Api.ReadAsync<AttachmentUploaded>(await aliceClient.PostAsync("/v1/attachments", blob, Ct), System.Net.HttpStatusCode.Created);
+        (await aliceClient.GetAsync($"/v1/attachments/{attachment.Id}", Ct)).Dispose();
+        (await aliceClient.DeleteAsync($"/v1/attachments/{attachment.Id}", Ct)).Dispose();
         using (var wrong = server.CreateClient())
         {
             wrong.DefaultRequestHeaders.Authorization = System.Net.Http.Headers.AuthenticationHeaderValue.Parse(DeviceAuth.BasicHeaderValue(bob.Username, 1, alice.Password));
@@ -58,6 +63,7 @@ public sealed class LoggingTests
         [
             "zorgalice", "zorgbobby", alice.Password, bob.Password, link.Token, link.Code, link.Code.Replace("-", "", StringComparison.Ordinal),
             "PAYLOAD-MARKER", Convert.ToBase64String(payload), Convert.ToBase64String(aliceIdentity.PublicKey),
+            "ATTACHMENT-MARKER", attachment.Id,
         ];
         for (int i = 0; i < forbidden.Length; i++)
         {

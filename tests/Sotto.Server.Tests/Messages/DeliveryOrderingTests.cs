@@ -35,7 +35,7 @@ public sealed class DeliveryOrderingTests
         async Task<ServerFrame> ReceiveAsync()
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-            cts.CancelAfter(TimeSpan.FromSeconds(20));
+            cts.CancelAfter(Eventually.Patience);
             var result = await socket.ReceiveAsync(buffer, cts.Token);
             return ServerFrame.Parser.ParseFrom(buffer, 0, result.Count);
         }

@@ -313,34 +313,40 @@ public sealed class MessagingTests : IDisposable
         time.Advance(TimeSpan.FromSeconds(60));
         var store = server.Service<IMessageStore>();
         var address = new DeviceAddress(bob.AccountId, 1);
-        for (int i = 0; i < 100 && await store.CountAsync(address, Ct) != 1; i++)
-        {
-            await Task.Delay(20, Ct);
-        }
-
+        await Eventually.HoldsAsync(async () => await store.CountAsync(address, Ct) == 1);
         Assert.Equal(1, await store.CountAsync(address, Ct));
         time.Advance(TimeSpan.FromDays(14));
-        for (int i = 0; i < 100 && await store.CountAsync(address, Ct) != 0; i++)
-        {
-            await Task.Delay(20, Ct);
-        }
-
+        await Eventually.HoldsAsync(async () => await store.CountAsync(address, Ct) == 0);
         Assert.Equal(0, await store.CountAsync(address, Ct));
+    }
+
+    [Fact]
+    public async Task EnvelopesPastTheirDeadlineAreDeletedByTheSweeperThoughTheDeviceNeverConnected()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new SottoServerFactory(new Dictionary<string, string?> { ["Messages:SweepIntervalSeconds"] = "60" }, time);
+        var (alice, bob) = await AliceAndBobAsync(server);
+        using var aliceClient = server.ClientFor(alice);
+        using var shortLived = await aliceClient.PutAsJsonAsync("/v1/messages/bob", new SendMessagesRequest { Timestamp = 1, TtlSeconds = 5, Messages = [Api.Message(1, 20, [1])] }, Api.Json, Ct);
+        using var sameDeadline = await aliceClient.PutAsJsonAsync("/v1/messages/bob", new SendMessagesRequest { Timestamp = 2, TtlSeconds = 60, Messages = [Api.Message(1, 20, [2])] }, Api.Json, Ct);
+        using var longLived = await aliceClient.PutAsJsonAsync("/v1/messages/bob", new SendMessagesRequest { Timestamp = 3, TtlSeconds = 61, Messages = [Api.Message(1, 20, [3])] }, Api.Json, Ct);
+        var store = server.Service<IMessageStore>();
+        var address = new DeviceAddress(bob.AccountId, 1);
+        Assert.Equal(3, await store.CountAsync(address, Ct));
+
+        time.Advance(TimeSpan.FromSeconds(60));   // one sweep interval: the first two deadlines have passed, the third has not
+
+        Assert.True(await Eventually.HoldsAsync(async () => await store.CountAsync(address, Ct) == 1), "expired envelopes were not purged");
+        var left = Assert.Single(await store.ReadAsync(address, 0, 10, time.GetUtcNow(), Ct));
+        Assert.Equal([3], left.Content);
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True(await Eventually.HoldsAsync(async () => await store.CountAsync(address, Ct) == 0), "the last envelope outlived its deadline");
     }
 
     private async Task WaitForCountAsync(DeviceAddress device, long expected)
     {
         var store = _server.Service<IMessageStore>();
-        for (int i = 0; i < 200; i++)
-        {
-            if (await store.CountAsync(device, Ct) == expected)
-            {
-                return;
-            }
-
-            await Task.Delay(10, Ct);
-        }
-
+        await Eventually.HoldsAsync(async () => await store.CountAsync(device, Ct) == expected);
         Assert.Equal(expected, await store.CountAsync(device, Ct));
     }
 }

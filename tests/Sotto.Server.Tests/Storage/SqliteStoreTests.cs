@@ -1,24 +1,25 @@
 using Sotto.Server.Storage;
 using Sotto.Server.Storage.Sqlite;
+using Sotto.TestSupport;
 
 namespace Sotto.Server.Tests.Storage;
 
-/// <summary>Opens the SQLite provider over a fresh file in a temporary directory (deleted on dispose).</summary>
+/// <summary>Opens the SQLite provider over a fresh file in a scratch directory (deleted on dispose).</summary>
 internal static class SqliteStores
 {
     public static ValueTask<StoreSet> OpenAsync()
     {
-        var directory = Directory.CreateTempSubdirectory("sotto-sqlite-contract-").FullName;
-        var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(directory, "test.db"), Synchronous = SqliteSynchronous.Normal });
-        return ValueTask.FromResult(new StoreSet(database.Accounts, database.PreKeys, database.Messages, database.LinkRequests, new Owner(database, directory)));
+        var directory = ScratchDirectory.Create("sqlite-contract-");
+        var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(directory.Path, "test.db"), Synchronous = SqliteSynchronous.Normal });
+        return ValueTask.FromResult(new StoreSet(database.Accounts, database.PreKeys, database.Messages, database.LinkRequests, database.Attachments, new Owner(database, directory)));
     }
 
-    private sealed class Owner(SqliteDatabase database, string directory) : IDisposable
+    private sealed class Owner(SqliteDatabase database, ScratchDirectory directory) : IDisposable
     {
         public void Dispose()
         {
             database.Dispose();
-            Directory.Delete(directory, recursive: true);
+            directory.Dispose();
         }
     }
 }
@@ -43,14 +44,19 @@ public sealed class SqliteLinkRequestStoreTests : LinkRequestStoreContract
     protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
 }
 
+public sealed class SqliteAttachmentStoreTests : AttachmentStoreContract
+{
+    protected override ValueTask<StoreSet> OpenAsync() => SqliteStores.OpenAsync();
+}
+
 /// <summary>What only the SQLite provider promises: its file, its migrations, its WAL mode.</summary>
 public sealed class SqliteDatabaseTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sotto-sqlite-").FullName;
+    private readonly ScratchDirectory _directory = ScratchDirectory.Create("sqlite-");
 
-    private string DatabasePath => Path.Combine(_directory, "sub", "sotto.db");
+    private string DatabasePath => Path.Combine(_directory.Path, "sub", "sotto.db");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task DataSurvivesClosingAndReopeningTheFile()

@@ -1,19 +1,22 @@
 using Sotto.Server.Storage;
 using Sotto.Server.Storage.Sqlite;
+using Sotto.TestSupport;
 
 namespace Sotto.Server.Tests.Storage;
 
 /// <summary>The group-commit writer: operations batched into one transaction fail alone.</summary>
 public sealed class SqliteWriterTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sotto-writer-").FullName;
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("writer-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string WorkDirectory => _scratch.Path;
+
+    public void Dispose() => _scratch.Dispose();
 
     [Fact]
     public async Task AnOperationThatThrowsFailsAloneAndLeavesNoTraceWhileItsBatchCommits()
     {
-        using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(_directory, "w.db"), Synchronous = SqliteSynchronous.Normal });
+        using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(WorkDirectory, "w.db"), Synchronous = SqliteSynchronous.Normal });
         static void Insert(SqliteSession session, int i) => session.Execute(
             "INSERT INTO accounts (id, username, identity_key, created) VALUES ($id, $u, x'05', 0);",
             ("$id", Guid.NewGuid().ToByteArray()), ("$u", "user" + i));
@@ -43,7 +46,7 @@ public sealed class SqliteWriterTests : IDisposable
     [Fact]
     public async Task AConstraintViolationSurfacesAsANonTransientStorageException()
     {
-        using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(_directory, "w.db"), Synchronous = SqliteSynchronous.Normal });
+        using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = Path.Combine(WorkDirectory, "w.db"), Synchronous = SqliteSynchronous.Normal });
 
         var error = await Assert.ThrowsAsync<StorageException>(() => database.WriteAsync(
             session => session.Execute("INSERT INTO devices (account_id, device_id, registration_id, password_salt, password_hash, created) VALUES (x'00', 1, 1, x'00', x'00', 0);"),

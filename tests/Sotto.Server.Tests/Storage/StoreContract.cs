@@ -2,12 +2,13 @@ using Sotto.Server.Storage;
 
 namespace Sotto.Server.Tests.Storage;
 
-/// <summary>The four stores of one provider over one fresh, empty database.</summary>
+/// <summary>The stores of one provider over one fresh, empty database.</summary>
 public sealed record StoreSet(
     IAccountStore Accounts,
     IPreKeyStore PreKeys,
     IMessageStore Messages,
     ILinkRequestStore LinkRequests,
+    IAttachmentStore Attachments,
     IDisposable Owner) : IDisposable
 {
     public void Dispose() => Owner.Dispose();
@@ -31,6 +32,8 @@ public abstract class StoreContract : IAsyncLifetime
     protected IMessageStore Messages => Stores.Messages;
 
     protected ILinkRequestStore LinkRequests => Stores.LinkRequests;
+
+    protected IAttachmentStore Attachments => Stores.Attachments;
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -38,6 +38,14 @@ public static class Api
     public static Task<HttpResponseMessage> SendAsync(HttpClient client, string to, params OutgoingMessage[] messages) =>
         client.PutAsJsonAsync($"/v1/messages/{to}", new SendMessagesRequest { Timestamp = 1_764_190_000_000, Messages = messages }, Json, TestContext.Current.CancellationToken);
 
+    /// <summary>Uploads <paramref name="bytes"/> as an attachment (application/octet-stream with Content-Length).</summary>
+    public static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] bytes, int? ttlSeconds = null)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        return client.PostAsync(ttlSeconds is null ? "/v1/attachments" : $"/v1/attachments?ttlSeconds={ttlSeconds}", content, TestContext.Current.CancellationToken);
+    }
+
     public static OutgoingMessage Message(uint device, int registrationId, byte[] content, EnvelopeType type = EnvelopeType.Whisper) => new()
     {
         Type = type,

@@ -5,8 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace Sotto.Server.Tests.Support;
 
 /// <summary>
-/// A digest of every row of every table of a server's SQLite database, read through a separate connection: two equal
-/// snapshots around a request prove it changed nothing that was committed.
+/// A digest of every row of every table of a server's SQLite database, read through a separate connection, plus the
+/// list of attachment files: two equal snapshots around a request prove it changed nothing that was committed.
 /// </summary>
 public static class DatabaseSnapshot
 {
@@ -45,6 +45,16 @@ public static class DatabaseSnapshot
             }
 
             summary.Append(table).Append('=').Append(rows).Append(' ');
+        }
+
+        // Attachment blobs are state too: every file under attachments/ (temporary uploads included), by path and size.
+        var blobs = Path.Combine(dataDirectory, "attachments");
+        if (Directory.Exists(blobs))
+        {
+            foreach (var file in Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                summary.Append(Path.GetRelativePath(blobs, file)).Append(':').Append(new FileInfo(file).Length).Append(' ');
+            }
         }
 
         return summary.ToString() + Convert.ToHexString(hash.GetHashAndReset());

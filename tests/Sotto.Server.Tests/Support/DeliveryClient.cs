@@ -35,8 +35,11 @@ public sealed class DeliveryClient : IAsyncDisposable
         return new DeliveryClient(socket);
     }
 
-    /// <summary>The next server frame; throws when the connection closes or nothing arrives in time.</summary>
-    public Task<ServerFrame> ReceiveAsync(TimeSpan? timeout = null) => ReceiveOrStopAsync(timeout ?? TimeSpan.FromSeconds(10), CancellationToken.None);
+    /// <summary>
+    /// The next server frame; throws when the connection closes or nothing arrives in time (by default
+    /// <see cref="Eventually.Patience"/>: a frame that is coming may be slow on a loaded machine).
+    /// </summary>
+    public Task<ServerFrame> ReceiveAsync(TimeSpan? timeout = null) => ReceiveOrStopAsync(timeout ?? Eventually.Patience, CancellationToken.None);
 
     /// <summary>Like <see cref="ReceiveAsync"/>, but also gives up when <paramref name="stop"/> fires.</summary>
     public async Task<ServerFrame> ReceiveOrStopAsync(TimeSpan timeout, CancellationToken stop)
@@ -87,7 +90,7 @@ public sealed class DeliveryClient : IAsyncDisposable
     {
         while (true)
         {
-            var message = await ReceiveMessageAsync(timeout ?? TimeSpan.FromSeconds(10));
+            var message = await ReceiveMessageAsync(timeout ?? Eventually.Patience);
             if (message.Type == WebSocketMessageType.Close)
             {
                 return (_socket.CloseStatus, _socket.CloseStatusDescription);

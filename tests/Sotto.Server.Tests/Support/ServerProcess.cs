@@ -24,6 +24,25 @@ public sealed class ServerProcess : IDisposable
 
     public Uri Address { get; }
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>A memory figure of the process from <c>/proc/PID/status</c> (Linux), e.g. <c>VmRSS</c> or <c>VmHWM</c>, in bytes.</summary>
+    public long Memory(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException(field + " not found");
+    }
+
+    /// <summary>Resets the process's peak resident size (<c>VmHWM</c>) to its current size (Linux <c>clear_refs</c>).</summary>
+    public void ResetPeakMemory() => File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
+
     public string Output
     {
         get

@@ -5,17 +5,19 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
+using Sotto.TestSupport;
 using Sotto.Wire;
 
 namespace Sotto.Server.Tests.Support;
 
 /// <summary>
-/// The real server in-process (WebApplicationFactory): real SQLite in a fresh temporary data directory, rate limits
+/// The real server in-process (WebApplicationFactory): real SQLite in a fresh <see cref="ScratchDirectory"/>, rate limits
 /// off unless a test turns them on, optionally a <see cref="FakeTimeProvider"/>.
 /// </summary>
 public sealed class SottoServerFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly ScratchDirectory _data = ScratchDirectory.Create("server-");
 
     /// <summary>
     /// <paramref name="settings"/> override configuration keys; <paramref name="time"/> replaces the clock;
@@ -28,7 +30,7 @@ public sealed class SottoServerFactory : WebApplicationFactory<Program>
             UseKestrel(0);
         }
 
-        DataDirectory = Directory.CreateTempSubdirectory("sotto-server-test-").FullName;
+        DataDirectory = _data.Path;
         Time = time;
         _settings = new Dictionary<string, string?>
         {
@@ -79,15 +81,7 @@ public sealed class SottoServerFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Already deleted: a factory derived with WithWebHostBuilder disposes its parent too.
-            }
+            _data.Dispose();
         }
     }
 }

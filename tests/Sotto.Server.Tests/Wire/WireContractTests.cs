@@ -91,6 +91,7 @@ public sealed class WireContractTests
                 ["LengthRequired"] = "length_required",
                 ["PayloadTooLarge"] = "payload_too_large",
                 ["UnsupportedMediaType"] = "unsupported_media_type",
+                ["RangeNotSatisfiable"] = "range_not_satisfiable",
                 ["RateLimited"] = "rate_limited",
                 ["InternalError"] = "internal_error",
                 ["Unavailable"] = "unavailable",

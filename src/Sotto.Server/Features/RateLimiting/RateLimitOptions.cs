@@ -33,6 +33,10 @@ public sealed class RateLimitOptions
     /// <summary>Sends, per account.</summary>
     [Required]
     public RateLimit Messages { get; set; } = new() { PermitLimit = 1200, WindowSeconds = 60 };
+
+    /// <summary>Attachment uploads and deletions, per account (downloads count only against <see cref="Global"/>).</summary>
+    [Required]
+    public RateLimit Attachments { get; set; } = new() { PermitLimit = 120, WindowSeconds = 60 };
 }
 
 public sealed class RateLimit
@@ -51,4 +55,5 @@ internal static class RateLimitPolicies
     public const string Linking = "linking";
     public const string KeyFetch = "key-fetch";
     public const string Messages = "messages";
+    public const string Attachments = "attachments";
 }

@@ -21,7 +21,7 @@ internal static class RateLimitingSetup
             .ValidateDataAnnotations()
             .Validate(o => o.Global is { PermitLimit: > 0, WindowSeconds: > 0 } && o.Registration is { PermitLimit: > 0, WindowSeconds: > 0 }
                 && o.Linking is { PermitLimit: > 0, WindowSeconds: > 0 } && o.KeyFetch is { PermitLimit: > 0, WindowSeconds: > 0 }
-                && o.Messages is { PermitLimit: > 0, WindowSeconds: > 0 },
+                && o.Messages is { PermitLimit: > 0, WindowSeconds: > 0 } && o.Attachments is { PermitLimit: > 0, WindowSeconds: > 0 },
                 "Every RateLimits entry needs PermitLimit and WindowSeconds of at least 1.")
             .ValidateOnStart();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, configured) =>
@@ -41,6 +41,7 @@ internal static class RateLimitingSetup
             limiter.AddPolicy(RateLimitPolicies.Linking, context => FixedWindow(Ip(context), limits.Linking, on));
             limiter.AddPolicy(RateLimitPolicies.KeyFetch, context => FixedWindow(AccountOrIp(context), limits.KeyFetch, on));
             limiter.AddPolicy(RateLimitPolicies.Messages, context => FixedWindow(AccountOrIp(context), limits.Messages, on));
+            limiter.AddPolicy(RateLimitPolicies.Attachments, context => FixedWindow(AccountOrIp(context), limits.Attachments, on));
         });
         services.AddRateLimiter(_ => { });
         return services;

@@ -3,7 +3,7 @@ using Sotto.Server.Storage.Sqlite;
 
 namespace Sotto.Server.Features.Storage;
 
-/// <summary>Chooses the storage provider (<c>Storage:Provider</c>) and exposes its four stores.</summary>
+/// <summary>Chooses the storage provider (<c>Storage:Provider</c>) and exposes its stores.</summary>
 internal static class StorageSetup
 {
     public static IServiceCollection AddSottoStorage(this IServiceCollection services)
@@ -25,6 +25,7 @@ internal static class StorageSetup
         services.AddSingleton(sp => sp.GetRequiredService<SqliteDatabase>().PreKeys);
         services.AddSingleton(sp => sp.GetRequiredService<SqliteDatabase>().Messages);
         services.AddSingleton(sp => sp.GetRequiredService<SqliteDatabase>().LinkRequests);
+        services.AddSingleton(sp => sp.GetRequiredService<SqliteDatabase>().Attachments);
         services.AddHostedService<StorageOpener>();
         return services;
     }

@@ -244,13 +244,27 @@ internal static class Commands
         var to = new Argument<string>("TO") { Description = "The recipient's username" };
         var text = new Argument<string>("TEXT") { Description = "The message" };
         var replyTo = new Option<Guid?>("--reply-to") { Description = "Quote the message with this id (a reply)" };
-        var command = new Command("send", "Send an end-to-end encrypted message to every device of TO") { to, text, replyTo };
+        var attach = new Option<string>("--attach") { Description = "Attach this file (encrypted on this device, at most 100 MiB)" };
+        var command = new Command("send", "Send an end-to-end encrypted message to every device of TO") { to, text, replyTo, attach };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
         {
             var recipient = parse.GetValue(to)!;
-            var sent = parse.GetValue(replyTo) is { } quoted
-                ? await client.SendReplyAsync(recipient, quoted, parse.GetValue(text)!, ct)
-                : await client.SendTextAsync(recipient, parse.GetValue(text)!, ct);
+            SentMessage sent;
+            if (parse.GetValue(attach) is { } file)
+            {
+                if (parse.GetValue(replyTo) is not null)
+                {
+                    return Output.Fail("--reply-to and --attach cannot be combined yet.", Output.UsageError);
+                }
+
+                sent = await SendWithProgressAsync(client, output, recipient, parse.GetValue(text), file, ct);
+            }
+            else
+            {
+                sent = parse.GetValue(replyTo) is { } quoted
+                    ? await client.SendReplyAsync(recipient, quoted, parse.GetValue(text)!, ct)
+                    : await client.SendTextAsync(recipient, parse.GetValue(text)!, ct);
+            }
             if (output.Json)
             {
                 output.WriteJson(w =>
@@ -270,6 +284,28 @@ internal static class Commands
             return 0;
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>Uploads with a progress bar when a person watches (stderr is a terminal and no --json).</summary>
+    private static async Task<SentMessage> SendWithProgressAsync(SottoClient client, Output output, string recipient, string? text, string file, CancellationToken ct)
+    {
+        if (output.Json || Console.IsErrorRedirected)
+        {
+            return await client.SendAttachmentAsync(recipient, text, file, null, ct);
+        }
+
+        long total = new FileInfo(file).Exists ? new FileInfo(file).Length : 0;
+        SentMessage? sent = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("Uploading " + Output.Escape(Path.GetFileName(file)), maxValue: Math.Max(1, total));
+                var progress = new Progress<long>(bytes => task.Value = Math.Min(bytes, task.MaxValue));
+                sent = await client.SendAttachmentAsync(recipient, text, file, progress, ct);
+                task.Value = task.MaxValue;
+            });
+        return sent!;
     }
 
     private static Command ReceiveCommand()
@@ -599,11 +635,14 @@ internal static class Commands
                         {
                             w.WriteNumber("expiresInSeconds", expires);
                         }
+
+                        WriteAttachments(w, m.Attachments);
                     });
                 }
                 else
                 {
                     Output.Line($"[grey]{Time(m.Timestamp)}[/] [bold]{Output.Escape(m.From)}[/]: {Output.Escape(m.Text)}");
+                    PrintAttachments(m.Attachments);
                 }
 
                 break;
@@ -624,6 +663,8 @@ internal static class Commands
                         {
                             w.WriteNumber("expiresInSeconds", expires);
                         }
+
+                        WriteAttachments(w, s.Attachments);
                     });
                 }
                 else
@@ -865,6 +906,7 @@ internal static class Commands
                     w.WriteBoolean("deleted", true);
                 }
 
+                WriteAttachments(w, item.Attachments);
                 if (item.Reactions.Count > 0)
                 {
                     w.WriteStartArray("reactions");
@@ -903,6 +945,46 @@ internal static class Commands
             default:
                 Output.Line($"[grey]{Time(item.Timestamp)}[/] {Output.Escape(type)}");
                 break;
+        }
+    }
+
+    private static void WriteAttachments(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<AttachmentInfo> attachments)
+    {
+        if (attachments.Count == 0)
+        {
+            return;
+        }
+
+        w.WriteStartArray("attachments");
+        foreach (var a in attachments)
+        {
+            w.WriteStartObject();
+            w.WriteString("fileName", a.FileName);
+            w.WriteString("contentType", a.ContentType);
+            w.WriteNumber("size", a.Size);
+            if (a.Path is not null)
+            {
+                w.WriteString("path", a.Path);
+            }
+
+            if (a.Error is not null)
+            {
+                w.WriteString("error", a.Error);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void PrintAttachments(IReadOnlyList<AttachmentInfo> attachments)
+    {
+        foreach (var a in attachments)
+        {
+            Output.Line(a.Path is not null
+                ? $"  [blue]attachment[/] {Output.Escape(a.FileName)} ({a.Size:N0} bytes) saved to {Output.Escape(a.Path)}"
+                : $"  [red]attachment {Output.Escape(a.FileName)} refused: {Output.Escape(a.Error)}[/]");
         }
     }
 

@@ -110,5 +110,22 @@ internal static class Schema
             PRIMARY KEY (conversation, message_id, reactor)
         ) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE attachments (
+            conversation TEXT NOT NULL,
+            message_id BLOB NOT NULL,
+            position INTEGER NOT NULL,
+            blob_id TEXT NOT NULL,
+            key BLOB NOT NULL,
+            digest BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            local_path TEXT,
+            owned INTEGER NOT NULL,
+            error TEXT,
+            PRIMARY KEY (conversation, message_id, position)
+        ) WITHOUT ROWID;
+        """,
     ];
 }

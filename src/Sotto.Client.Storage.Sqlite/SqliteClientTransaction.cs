@@ -472,8 +472,62 @@ internal sealed class SqliteClientTransaction : IClientTransaction
         SeenAt = r.IsDBNull(16) ? null : r.GetInt64(16),
     };
 
+    public ValueTask SaveAttachmentAsync(AttachmentEntry attachment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attachment);
+        Execute(
+            """
+            INSERT INTO attachments (conversation, message_id, position, blob_id, key, digest, size, file_name, content_type, local_path, owned, error)
+            VALUES ($c, $m, $p, $blob, $key, $digest, $size, $name, $type, $path, $owned, $error)
+            ON CONFLICT (conversation, message_id, position) DO UPDATE SET blob_id = excluded.blob_id, key = excluded.key,
+                digest = excluded.digest, size = excluded.size, file_name = excluded.file_name, content_type = excluded.content_type,
+                local_path = excluded.local_path, owned = excluded.owned, error = excluded.error;
+            """,
+            ("$c", attachment.Conversation),
+            ("$m", attachment.MessageId.ToByteArray(bigEndian: true)),
+            ("$p", (long)attachment.Position),
+            ("$blob", attachment.BlobId),
+            ("$key", attachment.Key),
+            ("$digest", attachment.Digest),
+            ("$size", attachment.Size),
+            ("$name", attachment.FileName),
+            ("$type", attachment.ContentType),
+            ("$path", attachment.LocalPath),
+            ("$owned", attachment.Owned ? 1L : 0L),
+            ("$error", attachment.Error));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<AttachmentEntry>> GetAttachmentsAsync(string conversation, Guid messageId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<AttachmentEntry>>(Query(
+            "SELECT conversation, message_id, position, blob_id, key, digest, size, file_name, content_type, local_path, owned, error FROM attachments WHERE conversation = $c AND message_id = $m ORDER BY position;",
+            r => new AttachmentEntry(
+                r.GetString(0),
+                new Guid((byte[])r.GetValue(1), bigEndian: true),
+                (int)r.GetInt64(2),
+                r.GetString(3),
+                (byte[])r.GetValue(4),
+                (byte[])r.GetValue(5),
+                r.GetInt64(6),
+                r.GetString(7),
+                r.GetString(8),
+                r.IsDBNull(9) ? null : r.GetString(9),
+                r.GetInt64(10) != 0,
+                r.IsDBNull(11) ? null : r.GetString(11)),
+            ("$c", conversation),
+            ("$m", messageId.ToByteArray(bigEndian: true))));
+
+    public ValueTask DeleteAttachmentsAsync(string conversation, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        Execute("DELETE FROM attachments WHERE conversation = $c AND message_id = $m;", ("$c", conversation), ("$m", messageId.ToByteArray(bigEndian: true)));
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask DeleteHistoryEntryAsync(long seq, CancellationToken cancellationToken = default)
     {
+        Execute(
+            "DELETE FROM attachments WHERE (conversation, message_id) IN (SELECT conversation, message_id FROM history WHERE seq = $seq);",
+            ("$seq", seq));
         Execute(
             "DELETE FROM reactions WHERE (conversation, message_id) IN (SELECT conversation, message_id FROM history WHERE seq = $seq);",
             ("$seq", seq));

@@ -17,13 +17,21 @@ public abstract record ClientEvent;
 /// <param name="Timestamp">The sender's timestamp, ms since the Unix epoch.</param>
 /// <param name="Text">The text.</param>
 /// <param name="ExpiresInSeconds">The disappearing-messages timer it was sent with, or <see langword="null"/> when off.</param>
-public sealed record MessageReceived(string From, uint FromDevice, string Conversation, Guid Id, long Timestamp, string Text, uint? ExpiresInSeconds) : ClientEvent;
+public sealed record MessageReceived(string From, uint FromDevice, string Conversation, Guid Id, long Timestamp, string Text, uint? ExpiresInSeconds) : ClientEvent
+{
+    /// <summary>The attached files, downloaded and checked (each with its path, or why it was refused).</summary>
+    public IReadOnlyList<AttachmentInfo> Attachments { get; init; } = [];
+}
 
 /// <summary>
 /// A message this account sent from another of its devices (a sync transcript), now in this device's history of
 /// the conversation with <paramref name="To"/>.
 /// </summary>
-public sealed record MessageSent(string To, uint FromDevice, string Conversation, Guid Id, long Timestamp, string Text, uint? ExpiresInSeconds) : ClientEvent;
+public sealed record MessageSent(string To, uint FromDevice, string Conversation, Guid Id, long Timestamp, string Text, uint? ExpiresInSeconds) : ClientEvent
+{
+    /// <summary>The attached files, downloaded and checked on this device too.</summary>
+    public IReadOnlyList<AttachmentInfo> Attachments { get; init; } = [];
+}
 
 /// <summary>
 /// The user's identity key changed (re-registration, or an attack). Messages from the new key are accepted, but

@@ -57,6 +57,9 @@ public sealed record HistoryItem(
 
     /// <summary>Who reacted with what (usernames), one per person.</summary>
     public IReadOnlyList<(string From, string Emoji)> Reactions { get; init; } = [];
+
+    /// <summary>The attached files (with their local paths, or why they were refused).</summary>
+    public IReadOnlyList<AttachmentInfo> Attachments { get; init; } = [];
 }
 
 /// <summary>How <see cref="SottoClient.ReceiveAsync"/> ends.</summary>

@@ -355,6 +355,7 @@ public sealed partial class SottoClient
                 }
 
                 await tx.UpdateHistoryEntryAsync(target with { Text = null, Deleted = true }, cancellationToken).ConfigureAwait(false);
+                await ForgetAttachmentsAsync(tx, conversation, targetId, _filesToDelete, cancellationToken).ConfigureAwait(false);
                 foreach (var reaction in (await tx.GetReactionsAsync(conversation, cancellationToken).ConfigureAwait(false)).Where(r => r.MessageId == targetId))
                 {
                     await tx.SetReactionAsync(conversation, targetId, reaction.Reactor, null, timestamp, cancellationToken).ConfigureAwait(false);

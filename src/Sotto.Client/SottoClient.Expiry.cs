@@ -22,12 +22,16 @@ public sealed partial class SottoClient
         {
             foreach (var entry in await tx.GetExpiredHistoryAsync(NowMilliseconds, cancellationToken).ConfigureAwait(false))
             {
+                await ForgetAttachmentsAsync(tx, entry.Conversation, entry.MessageId, _filesToDelete, cancellationToken).ConfigureAwait(false);
                 await tx.DeleteHistoryEntryAsync(entry.Seq, cancellationToken).ConfigureAwait(false);
                 count++;
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        // The message's files go with it (only files this profile created: never a sender's original).
+        DeleteQueuedFiles();
 
         if (count > 0 || _purgePending)
         {

@@ -1,3 +1,4 @@
+using Sotto.Client.Storage;
 using Sotto.Protocol;
 using Sotto.Wire;
 
@@ -89,6 +90,16 @@ public sealed partial class SottoClient
         var reactions = (await tx.GetReactionsAsync(recipient.AccountId, cancellationToken).ConfigureAwait(false)).ToLookup(r => r.MessageId);
         string ownId = AccountName(account.AccountId);
         string Name(string accountId) => accountId == ownId ? account.Username : username;
+        var attachments = new Dictionary<Guid, IReadOnlyList<AttachmentInfo>>();
+        foreach (var e in entries.Where(e => e.Kind == HistoryKind.Message))
+        {
+            var files = await tx.GetAttachmentsAsync(recipient.AccountId, e.MessageId, cancellationToken).ConfigureAwait(false);
+            if (files.Count > 0)
+            {
+                attachments[e.MessageId] = [.. files.Select(ToInfo)];
+            }
+        }
+
         return [.. entries.Select(e => new HistoryItem(
             username,
             e.MessageId,
@@ -107,6 +118,7 @@ public sealed partial class SottoClient
             EditedAt = e.EditedAt,
             Deleted = e.Deleted,
             Reactions = [.. reactions[e.MessageId].Select(r => (Name(r.Reactor), r.Emoji))],
+            Attachments = attachments.GetValueOrDefault(e.MessageId) ?? [],
         })];
     }
 

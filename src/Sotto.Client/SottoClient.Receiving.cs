@@ -107,7 +107,14 @@ public sealed partial class SottoClient
 
                         foreach (var e in events)
                         {
-                            yield return e;
+                            // Attachments are fetched after the message is stored and acknowledged: a download
+                            // that fails leaves the message, with the attachment marked as refused.
+                            yield return e switch
+                            {
+                                MessageReceived { Attachments.Count: > 0 } m => m with { Attachments = await DownloadAttachmentsAsync(m.Conversation, m.Id, cancellationToken).ConfigureAwait(false) },
+                                MessageSent { Attachments.Count: > 0 } m => m with { Attachments = await DownloadAttachmentsAsync(m.Conversation, m.Id, cancellationToken).ConfigureAwait(false) },
+                                _ => e,
+                            };
                         }
                     }
 
@@ -398,9 +405,11 @@ public sealed partial class SottoClient
                         QuoteId = content.Message.QuoteId.Length == 16 ? new Guid(content.Message.QuoteId.Span, bigEndian: true) : null,
                     },
                     cancellationToken).ConfigureAwait(false);
+                await SaveAttachmentPointersAsync(tx, conversation, id, content.Message, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<AttachmentInfo> pending = [.. content.Message.Attachments.Take(32).Select(a => new AttachmentInfo(SafeFileName(a.FileName, 0), a.ContentType, (long)Math.Min(a.Size, (ulong)long.MaxValue), null, null))];
                 return outgoing
-                    ? [new MessageSent(conversationName, authorDevice, conversationName, id, timestamp, content.Message.Text, expires)]
-                    : [new MessageReceived(authorName, authorDevice, conversationName, id, timestamp, content.Message.Text, expires)];
+                    ? [new MessageSent(conversationName, authorDevice, conversationName, id, timestamp, content.Message.Text, expires) { Attachments = pending }]
+                    : [new MessageReceived(authorName, authorDevice, conversationName, id, timestamp, content.Message.Text, expires) { Attachments = pending }];
 
             case Sotto.Client.Content.Content.KindOneofCase.None:
                 return [new UnknownContentSkipped(authorName, authorDevice)];

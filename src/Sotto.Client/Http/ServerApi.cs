@@ -20,6 +20,7 @@ internal sealed class ServerApi : IDisposable
 
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private readonly TimeSpan _timeout;
     private AuthenticationHeaderValue? _auth;
 
     public ServerApi(Uri server, HttpMessageHandler? handler, TimeSpan timeout)
@@ -30,7 +31,10 @@ internal sealed class ServerApi : IDisposable
             ? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
             : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
-        _http.Timeout = timeout;
+
+        // REST calls get `timeout` each (ExchangeAsync); attachment transfers take as long as they take.
+        _http.Timeout = Timeout.InfiniteTimeSpan;
+        _timeout = timeout;
         _http.MaxResponseContentBufferSize = MaxResponseBytes;
     }
 
@@ -90,6 +94,85 @@ internal sealed class ServerApi : IDisposable
     public Task<SendMessagesResponse> SendMessagesAsync(string username, SendMessagesRequest request, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Put, "v1/messages/" + Uri.EscapeDataString(username), request, SottoJsonContext.Default.SendMessagesRequest, SottoJsonContext.Default.SendMessagesResponse, authenticated: true, cancellationToken);
 
+    /// <summary>Uploads an encrypted attachment blob of exactly <paramref name="length"/> bytes (streamed).</summary>
+    public async Task<AttachmentUploaded> UploadAttachmentAsync(Stream blob, long length, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/attachments");
+        request.Headers.Authorization = _auth ?? throw new InvalidOperationException("The client has no device credentials yet.");
+        request.Headers.ExpectContinue = true;
+        request.Content = new StreamContent(blob, 64 * 1024);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Content.Headers.ContentLength = length;
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(SottoJsonContext.Default.AttachmentUploaded, cancellationToken).ConfigureAwait(false)
+                ?? throw BadResponse(null);
+        }
+        catch (JsonException ex)
+        {
+            throw BadResponse(ex);
+        }
+    }
+
+    /// <summary>Downloads an attachment blob into <paramref name="destination"/> (streamed), at most <paramref name="maxBytes"/>.</summary>
+    public async Task DownloadAttachmentAsync(string id, Stream destination, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/attachments/" + Uri.EscapeDataString(id));
+        request.Headers.Authorization = _auth ?? throw new InvalidOperationException("The client has no device credentials yet.");
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength is { } length && length > maxBytes)
+        {
+            throw new SottoClientException(ClientError.InvalidAttachment, "The attachment on the server is larger than its message says.");
+        }
+
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var bodyScope = body.ConfigureAwait(false);
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+                if (total > maxBytes)
+                {
+                    throw new SottoClientException(ClientError.InvalidAttachment, "The attachment on the server is larger than its message says.");
+                }
+
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new SottoClientException(ClientError.Network, "The download broke off.", ex) { IsTransient = true };
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new SottoClientException(ClientError.Network, "Cannot reach the server.", ex) { IsTransient = true };
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await RefusedAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public void Dispose()
     {
         if (_ownsHttp)
@@ -145,15 +228,17 @@ internal sealed class ServerApi : IDisposable
         }
 
         HttpResponseMessage response;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
             throw new SottoClientException(ClientError.Network, "Cannot reach the server.", ex) { IsTransient = true };
         }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SottoClientException(ClientError.Network, "The server did not answer in time.", ex) { IsTransient = true };
         }

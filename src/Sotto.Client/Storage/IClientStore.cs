@@ -147,6 +147,15 @@ public interface IClientTransaction : IProtocolStore, IDisposable
     /// <summary>Sets (or, with a null emoji, removes) <paramref name="reactor"/>'s reaction to a message.</summary>
     ValueTask SetReactionAsync(string conversation, Guid messageId, string reactor, string? emoji, long reactedAt, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores (replaces) an attachment of a message.</summary>
+    ValueTask SaveAttachmentAsync(AttachmentEntry attachment, CancellationToken cancellationToken = default);
+
+    /// <summary>A message's attachments in order.</summary>
+    ValueTask<IReadOnlyList<AttachmentEntry>> GetAttachmentsAsync(string conversation, Guid messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a message's attachment records (the caller deletes owned files).</summary>
+    ValueTask DeleteAttachmentsAsync(string conversation, Guid messageId, CancellationToken cancellationToken = default);
+
     /// <summary>Every reaction in a conversation.</summary>
     ValueTask<IReadOnlyList<ReactionEntry>> GetReactionsAsync(string conversation, CancellationToken cancellationToken = default);
 

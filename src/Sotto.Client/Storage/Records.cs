@@ -141,3 +141,26 @@ public sealed record HistoryEntry
 
 /// <summary>One person's reaction to one message (at most one per person per message).</summary>
 public sealed record ReactionEntry(string Conversation, Guid MessageId, string Reactor, string Emoji, long ReactedAt);
+
+/// <summary>
+/// A file attached to a message: where the encrypted blob is, the key and digest to check and decrypt it (secret:
+/// deleted with the message), and, once downloaded (or for the sender, the original), the local file.
+/// </summary>
+/// <param name="Owned">True when <see cref="LocalPath"/> is a file this profile created (and deletes with the message).</param>
+/// <param name="Error">Why the download was refused, or null.</param>
+public sealed record AttachmentEntry(
+    string Conversation,
+    Guid MessageId,
+    int Position,
+    string BlobId,
+    byte[] Key,
+    byte[] Digest,
+    long Size,
+    string FileName,
+    string ContentType,
+    string? LocalPath,
+    bool Owned,
+    string? Error)
+{
+    public override string ToString() => $"AttachmentEntry {{ Position = {Position}, Size = {Size} }}";
+}

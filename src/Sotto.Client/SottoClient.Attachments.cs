@@ -191,6 +191,15 @@ public sealed partial class SottoClient
                 updated = entry with { Error = ex.HttpStatus == 404 ? "the attachment is no longer on the server" : ex.Message };
                 TryDeleteFolder(folder);
             }
+            catch (SottoClientException ex) when (ex.IsTransient)
+            {
+                // The message is stored and acknowledged; the attachment stays pending (no error recorded) and is
+                // reported as not downloaded this time.
+                TryDeleteFolder(folder);
+                result.Add(ToInfo(entry) with { Error = "not downloaded: " + ex.Message });
+                File.Delete(temp);
+                continue;
+            }
             finally
             {
                 File.Delete(temp);

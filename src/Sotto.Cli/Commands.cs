@@ -319,7 +319,8 @@ internal static class Commands
         command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
         {
             double seconds = parse.GetValue(timeout);
-            var options = new ReceiveOptions { IdleTimeout = seconds < 0 ? null : TimeSpan.FromSeconds(seconds) };
+            // Receiving forever rides out server restarts; a bounded receive reports a broken connection instead.
+            var options = new ReceiveOptions { IdleTimeout = seconds < 0 ? null : TimeSpan.FromSeconds(seconds), Reconnect = seconds < 0 };
             await foreach (var e in client.ReceiveAsync(options, ct))
             {
                 Print(output, e);

@@ -38,4 +38,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Received {Kind} content was refused (unknown target, not the author, or out of time)")]
     public static partial void ContentRefused(ILogger logger, string kind);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "The delivery connection is down; reconnecting in {DelayMs} ms")]
+    public static partial void Reconnecting(ILogger logger, double delayMs);
 }

@@ -70,4 +70,11 @@ public sealed record ReceiveOptions
     /// the wait). <see langword="null"/>: receive until cancelled. <see cref="TimeSpan.Zero"/>: stop once drained.
     /// </summary>
     public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>
+    /// When the connection breaks or the server is unreachable, connect again (after 0.25 s, doubling up to 30 s)
+    /// instead of throwing <see cref="ClientError.Network"/>. Nothing is lost either way: unacknowledged envelopes
+    /// come again on the next connection.
+    /// </summary>
+    public bool Reconnect { get; init; }
 }

@@ -40,9 +40,41 @@ public sealed partial class SottoClient
         Interlocked.Increment(ref _receiving);
         try
         {
-            await foreach (var e in ReceiveCoreAsync(account, api, options, cancellationToken).ConfigureAwait(false))
+            var backoff = TimeSpan.FromMilliseconds(250);
+            while (true)
             {
-                yield return e;
+                var events = ReceiveCoreAsync(account, api, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                try
+                {
+                    while (true)
+                    {
+                        bool moved;
+                        try
+                        {
+                            moved = await events.MoveNextAsync().ConfigureAwait(false);
+                        }
+                        catch (SottoClientException ex) when (options.Reconnect && ex.IsTransient)
+                        {
+                            Log.Reconnecting(_logger, backoff.TotalMilliseconds);
+                            break;
+                        }
+
+                        if (!moved)
+                        {
+                            yield break;
+                        }
+
+                        backoff = TimeSpan.FromMilliseconds(250);
+                        yield return events.Current;
+                    }
+                }
+                finally
+                {
+                    await events.DisposeAsync().ConfigureAwait(false);
+                }
+
+                await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
         finally

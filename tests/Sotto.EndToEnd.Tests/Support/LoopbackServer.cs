@@ -32,6 +32,9 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(Root, "data");
 
+    /// <summary>Stops the server (the data directory stays, e.g. for a restart on the same port).</summary>
+    public Task StopServerAsync() => _app.StopAsync(TestContext.Current.CancellationToken);
+
     public static async Task<LoopbackServer> StartAsync(params string[] extraArgs)
     {
         var root = Directory.CreateTempSubdirectory("sotto-e2e-").FullName;

@@ -53,7 +53,8 @@ internal sealed class DeliveryConnection : IDeliveryListener
     private readonly AsyncSignal _wake = new();
     private SemaphoreSlim? _deleteSlots;
     private SemaphoreSlim? _sendSlots;
-    private readonly HashSet<Guid> _unacknowledged = [];
+    /// <summary>Pushed and not yet acknowledged: id → sequence (the key an acknowledgement deletes by). Also the lock.</summary>
+    private readonly Dictionary<Guid, long> _unacknowledged = [];
     private readonly CancellationTokenSource _pumpStop = new();
     private byte[] _receiveBuffer = new byte[64];
     private long _lastSequence;
@@ -246,7 +247,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
     {
         lock (_unacknowledged)
         {
-            _unacknowledged.Add(envelope.Id);
+            _unacknowledged[envelope.Id] = envelope.Sequence;
         }
 
         await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
@@ -407,10 +408,10 @@ internal sealed class DeliveryConnection : IDeliveryListener
                     }
                 }
 
-                Acknowledge(ids);
+                var (known, unknown) = Acknowledge(ids);
                 _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
                 await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _ = DeleteAsync(ids);
+                _ = DeleteAsync(known, unknown);
                 return true;
 
             case ClientFrame.FrameOneofCase.Ping:
@@ -429,30 +430,57 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
     }
 
-    private void Acknowledge(Guid[] ids)
+    /// <summary>
+    /// Frees the in-flight slots of acknowledged envelopes. Those pushed on this connection are deleted by key; any
+    /// other id (pushed on an earlier connection, or acknowledged twice) by id alone.
+    /// </summary>
+    private (EnvelopeKey[] Known, List<Guid>? Unknown) Acknowledge(Guid[] ids)
     {
-        bool freed = false;
+        var known = new EnvelopeKey[ids.Length];
+        int count = 0;
+        List<Guid>? unknown = null;
         lock (_unacknowledged)
         {
             foreach (var id in ids)
             {
-                freed |= _unacknowledged.Remove(id);
+                if (_unacknowledged.Remove(id, out long sequence))
+                {
+                    known[count++] = new EnvelopeKey(id, sequence);
+                }
+                else
+                {
+                    (unknown ??= []).Add(id);
+                }
             }
         }
 
         _acknowledged += ids.Length;
-        if (freed)
+        if (count > 0)
         {
             _wake.Set();
         }
 
+        if (count < known.Length)
+        {
+            Array.Resize(ref known, count);
+        }
+
+        return (known, unknown);
     }
 
-    private async Task DeleteAsync(Guid[] ids)
+    private async Task DeleteAsync(EnvelopeKey[] known, List<Guid>? unknown)
     {
         try
         {
-            await _store.DeleteAsync(_device, ids, CancellationToken.None).ConfigureAwait(false);
+            if (known.Length > 0)
+            {
+                await _store.DeleteAsync(_device, known, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (unknown is not null)
+            {
+                await _store.DeleteAsync(_device, unknown, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (StorageException ex)
         {

@@ -9,19 +9,21 @@ namespace Sotto.Server.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
 {
+    // The statements every message runs go through RawStatement (positional parameters).
     private const string NextSequence =
-        "UPDATE devices SET last_envelope_seq = last_envelope_seq + 1 WHERE account_id = $account AND device_id = $device AND registration_id = $registration RETURNING last_envelope_seq;";
+        "UPDATE devices SET last_envelope_seq = last_envelope_seq + 1 WHERE account_id = ?1 AND device_id = ?2 AND registration_id = ?3 RETURNING last_envelope_seq;";
 
     private const string GiveBackSequence =
-        "UPDATE devices SET last_envelope_seq = last_envelope_seq - 1 WHERE account_id = $account AND device_id = $device;";
+        "UPDATE devices SET last_envelope_seq = last_envelope_seq - 1 WHERE account_id = ?1 AND device_id = ?2;";
 
     private const string Insert =
         """
         INSERT INTO envelopes (account_id, device_id, seq, id, type, source_account_id, source_username, source_device_id,
                                client_timestamp, server_timestamp, deadline, content)
-        VALUES ($account, $device, $seq, $id, $type, $source_account, $source_username, $source_device,
-                $client_timestamp, $server_timestamp, $deadline, $content);
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12);
         """;
+
+    private const string DeleteByKey = "DELETE FROM envelopes WHERE account_id = ?1 AND device_id = ?2 AND seq = ?3 AND id = ?4;";
 
     public ValueTask<IReadOnlyList<StoredEnvelope>?> InsertAsync(IReadOnlyList<NewEnvelope> envelopes, CancellationToken cancellationToken = default)
     {
@@ -32,14 +34,16 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
             // registration id the sender saw) and takes its next sequence. A refusal gives the numbers taken so far back
             // before anything is inserted, so it changes nothing and consumes no number.
             var sequences = new long[envelopes.Count];
+            var next = session.Raw(NextSequence);
             for (int i = 0; i < envelopes.Count; i++)
             {
                 var e = envelopes[i];
-                if (session.Scalar(NextSequence, ("$account", Sql.Id(e.Destination.AccountId)), ("$device", (long)e.Destination.DeviceId), ("$registration", (long)e.DestinationRegistrationId)) is not long sequence)
+                if (next.Bind(1, e.Destination.AccountId).Bind(2, e.Destination.DeviceId).Bind(3, e.DestinationRegistrationId).ScalarInt64() is not { } sequence)
                 {
+                    var giveBack = session.Raw(GiveBackSequence);
                     for (int j = i - 1; j >= 0; j--)
                     {
-                        session.Execute(GiveBackSequence, ("$account", Sql.Id(envelopes[j].Destination.AccountId)), ("$device", (long)envelopes[j].Destination.DeviceId));
+                        giveBack.Bind(1, envelopes[j].Destination.AccountId).Bind(2, envelopes[j].Destination.DeviceId).Execute();
                     }
 
                     return null;
@@ -49,15 +53,14 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
             }
 
             var stored = new StoredEnvelope[envelopes.Count];
+            var insert = session.Raw(Insert);
             for (int i = 0; i < envelopes.Count; i++)
             {
                 var e = envelopes[i];
-                session.Execute(
-                    Insert,
-                    ("$account", Sql.Id(e.Destination.AccountId)), ("$device", (long)e.Destination.DeviceId), ("$seq", sequences[i]),
-                    ("$id", Sql.Id(e.Id)), ("$type", (long)e.Type), ("$source_account", Sql.Id(e.SourceAccountId)), ("$source_username", e.SourceUsername),
-                    ("$source_device", (long)e.SourceDeviceId), ("$client_timestamp", e.ClientTimestamp),
-                    ("$server_timestamp", Sql.Time(e.ServerTimestamp)), ("$deadline", Sql.Time(e.Deadline)), ("$content", e.Content));
+                insert.Bind(1, e.Destination.AccountId).Bind(2, e.Destination.DeviceId).Bind(3, sequences[i])
+                    .Bind(4, e.Id).Bind(5, e.Type).Bind(6, e.SourceAccountId).Bind(7, e.SourceUsername).Bind(8, e.SourceDeviceId)
+                    .Bind(9, e.ClientTimestamp).Bind(10, Sql.Time(e.ServerTimestamp)).Bind(11, Sql.Time(e.Deadline)).Bind(12, e.Content)
+                    .Execute();
                 stored[i] = new StoredEnvelope(
                     sequences[i], sequences[i], e.Id, e.Destination, e.Type, e.SourceAccountId, e.SourceUsername, e.SourceDeviceId,
                     e.ClientTimestamp, Trim(e.ServerTimestamp), Trim(e.Deadline), e.Content);
@@ -127,13 +130,11 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
 
         return database.WriteAsync(session =>
         {
-            var account = Sql.Id(device.AccountId);
+            var delete = session.Raw(DeleteByKey);
             int deleted = 0;
             foreach (var envelope in envelopes)
             {
-                deleted += session.Execute(
-                    "DELETE FROM envelopes WHERE account_id = $account AND device_id = $device AND seq = $seq AND id = $id;",
-                    ("$account", account), ("$device", (long)device.DeviceId), ("$seq", envelope.Sequence), ("$id", Sql.Id(envelope.Id)));
+                deleted += delete.Bind(1, device.AccountId).Bind(2, device.DeviceId).Bind(3, envelope.Sequence).Bind(4, envelope.Id).Execute();
             }
 
             return deleted;

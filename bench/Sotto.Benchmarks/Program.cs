@@ -2,6 +2,13 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*Crypto*'
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- mls-probe 10 100 1000
+// dotnet run -c Release --project bench/Sotto.Benchmarks -- relay-probe 10 Full
+if (args.Length > 0 && args[0] == "relay-probe")
+{
+    await Sotto.Benchmarks.Relay.RelayProbe.RunAsync([.. args.Skip(1)]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "mls-decrypt")
 {
     Sotto.Benchmarks.Mls.MlsProbe.DecryptBreakdown();

@@ -8,9 +8,10 @@ using Sotto.LoadGenerator;
 //   throughput  N devices on WebSockets; closed-loop senders as fast as the server takes them; delivered msg/s, latency
 //   latency     the same devices at a fixed offered rate (--rate, default half the measured throughput); p50/p99
 //   idle        --connections idle WebSockets; server resident memory per connection
+// Sends go over the devices' WebSockets (Send frames) by default, or as REST PUTs with --transport rest.
 // Usage: dotnet bench/Sotto.LoadGenerator/bin/Release/net10.0/Sotto.LoadGenerator.dll
-//          [--mode all|throughput|latency|idle] [--devices 1000] [--connections 10000] [--seconds 20]
-//          [--concurrency 256] [--rate MSG_PER_S] [--server-dll PATH] [--server-arg --Key=Value]...
+//          [--mode all|throughput|latency|idle] [--devices 1000] [--connections 10000] [--seconds 20] [--warmup 10]
+//          [--concurrency 256] [--rate MSG_PER_S] [--transport websocket|rest] [--server-dll PATH] [--server-arg --Key=Value]...
 var options = Options.Parse(args);
 var keys = new SharedKeys();
 double measured = 0;
@@ -24,22 +25,21 @@ if (options.Mode is "all" or "throughput" or "latency")
     var sink = new DeliverySink();
     using var stopReceiving = new CancellationTokenSource();
     var receivers = devices.Select(d => Task.Run(() => d.ReceiveLoopAsync(keys.MessageKey, sink.OnDelivered, stopReceiving.Token))).ToArray();
+    var traffic = new Traffic(server, devices, keys, sink, options);
     if (options.Mode is "all" or "throughput")
     {
-        var cpu = (Server: server.CpuTime(), Self: Process.GetCurrentProcess().TotalProcessorTime);
-        var result = await Traffic.RunAsync(server.Address, devices, keys, sink, options.Seconds, options.Concurrency, rate: null);
+        var result = await traffic.RunAsync(rate: null);
         measured = result.DeliveredPerSecond;
-        Console.WriteLine($"throughput: {result}");
-        Console.WriteLine(CpuLine(server, cpu, result));
+        Console.WriteLine($"throughput ({options.Transport}): {result}");
+        Console.WriteLine(result.CpuLine());
     }
 
     if (options.Mode is "all" or "latency")
     {
         double rate = options.Rate ?? Math.Max(1, measured / 2);
-        var cpu = (Server: server.CpuTime(), Self: Process.GetCurrentProcess().TotalProcessorTime);
-        var result = await Traffic.RunAsync(server.Address, devices, keys, sink, options.Seconds, options.Concurrency, rate);
-        Console.WriteLine($"latency at {rate:F0} msg/s offered: {result}");
-        Console.WriteLine(CpuLine(server, cpu, result));
+        var result = await traffic.RunAsync(rate);
+        Console.WriteLine($"latency ({options.Transport}) at {rate:F0} msg/s offered: {result}");
+        Console.WriteLine(result.CpuLine());
     }
 
     await stopReceiving.CancelAsync();
@@ -69,16 +69,7 @@ if (options.Mode is "all" or "idle")
     Fleet.Close(devices);
 }
 
-static string CpuLine(ServerUnderTest server, (TimeSpan Server, TimeSpan Self) before, TrafficResult result)
-{
-    // Whole run (warm-up and drain included) over all messages sent in it: a load-independent cost per message.
-    var serverCpu = server.CpuTime() - before.Server;
-    var selfCpu = Process.GetCurrentProcess().TotalProcessorTime - before.Self;
-    return string.Create(CultureInfo.InvariantCulture,
-        $"  cpu: server {serverCpu.TotalSeconds:F1} s, load generator {selfCpu.TotalSeconds:F1} s for {result.TotalSent} sends = server {serverCpu.TotalMilliseconds * 1000 / Math.Max(1, result.TotalSent):F0} µs per message; machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
-}
-
-internal sealed record Options(string Mode, int Devices, int Connections, int Seconds, int Concurrency, double? Rate, string ServerDll, List<string> ServerArgs, int Hold = 0)
+internal sealed record Options(string Mode, int Devices, int Connections, int Seconds, int Concurrency, double? Rate, string ServerDll, List<string> ServerArgs, int Hold = 0, int Warmup = 10, string Transport = "websocket")
 {
     public static Options Parse(string[] args)
     {
@@ -96,6 +87,8 @@ internal sealed record Options(string Mode, int Devices, int Connections, int Se
                 "--rate" => o with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--server-dll" => o with { ServerDll = Next() },
                 "--hold" => o with { Hold = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--warmup" => o with { Warmup = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--transport" => o with { Transport = ParseTransport(Next()) },
                 "--server-arg" => o with { ServerArgs = [.. o.ServerArgs, Next()] },
                 _ => throw new ArgumentException("unknown option " + args[i]),
             };
@@ -104,16 +97,25 @@ internal sealed record Options(string Mode, int Devices, int Connections, int Se
         return o;
     }
 
-    private static string DefaultServerDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sotto.slnx")))
-        {
-            dir = dir.Parent;
-        }
+    private static string ParseTransport(string value) =>
+        value is "rest" or "websocket" ? value : throw new ArgumentException("--transport is websocket or rest");
 
-        return Path.Combine(dir?.FullName ?? ".", "src", "Sotto.Server", "bin", "Release", "net10.0", "Sotto.Server.dll");
+    /// <summary>The repository this tool was built in (the directory holding Sotto.slnx).</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sotto.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? ".";
+        }
     }
+
+    private static string DefaultServerDll() => Path.Combine(RepositoryRoot, "src", "Sotto.Server", "bin", "Release", "net10.0", "Sotto.Server.dll");
 }
 
 internal static class Fleet
@@ -149,30 +151,38 @@ internal static class Fleet
     }
 }
 
-internal sealed record TrafficResult(long Sent, long Delivered, double Seconds, double P50Ms, double P99Ms, double MaxMs, long Errors, long TotalSent)
+internal sealed record TrafficResult(long Sent, long Delivered, double Seconds, double P50Ms, double P99Ms, double MaxMs, long Errors, TimeSpan ServerCpu, TimeSpan GeneratorCpu)
 {
     public double DeliveredPerSecond => Delivered / Seconds;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Delivered} delivered in {Seconds:F1} s = {DeliveredPerSecond:F0} msg/s (sent {Sent}, errors {Errors}); send→receive p50 {P50Ms:F1} ms, p99 {P99Ms:F1} ms, max {MaxMs:F1} ms");
+
+    /// <summary>CPU inside the measured window over the messages delivered in it: a cost per message that a shared machine disturbs less than msg/s.</summary>
+    public string CpuLine() => string.Create(CultureInfo.InvariantCulture,
+        $"  cpu in the window: server {ServerCpu.TotalSeconds:F1} s = {ServerCpu.TotalMilliseconds * 1000 / Math.Max(1, Delivered):F0} µs per message, " +
+        $"load generator {GeneratorCpu.TotalSeconds:F1} s = {GeneratorCpu.TotalMilliseconds * 1000 / Math.Max(1, Delivered):F0} µs per message; " +
+        $"machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
 }
 
-internal static class Traffic
+/// <summary>
+/// Random device-to-device sends: a warm-up (the server's JIT tiers up; not measured), then the measured window.
+/// Closed loop with <c>concurrency</c> outstanding sends when no rate is given; otherwise sends start on a fixed
+/// schedule (open loop, at most <c>concurrency</c> outstanding). Each send goes over the sender's WebSocket
+/// (<c>--transport websocket</c>) or as a REST PUT (<c>--transport rest</c>).
+/// </summary>
+internal sealed class Traffic(ServerUnderTest server, List<SimulatedDevice> devices, SharedKeys keys, DeliverySink sink, Options options)
 {
-    /// <summary>
-    /// Random device-to-device sends for <paramref name="seconds"/> (after a 3 s warm-up that is not measured).
-    /// Closed loop with <paramref name="concurrency"/> outstanding sends when <paramref name="rate"/> is null; otherwise
-    /// sends are started on a fixed schedule (open loop, at most <paramref name="concurrency"/> outstanding).
-    /// </summary>
-    public static async Task<TrafficResult> RunAsync(Uri server, List<SimulatedDevice> devices, SharedKeys keys, DeliverySink sink, int seconds, int concurrency, double? rate)
+    public async Task<TrafficResult> RunAsync(double? rate)
     {
-        using var client = Fleet.Client(server, concurrency);
+        using var client = Fleet.Client(server.Address, options.Concurrency);
+        bool rest = options.Transport == "rest";
         long measuringFrom = long.MaxValue;
         long measuringUntil = long.MaxValue;
         long sent = 0;
         long errors = 0;
         long sequence = 0;
-        long totalSent = 0;
+        (TimeSpan Server, TimeSpan Self) cpuFrom = default, cpuUntil = default;
         sink.Reset();
 
         async Task SendOneAsync()
@@ -186,47 +196,55 @@ internal static class Traffic
 
             long now = Stopwatch.GetTimestamp();
             var body = SimulatedDevice.Seal(keys.MessageKey, now, Interlocked.Increment(ref sequence));
+            bool ok;
             try
             {
-                using var request = SimulatedDevice.SendRequest(devices[from], devices[to], body);
-                using var response = await client.SendAsync(request);
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (rest)
                 {
-                    Interlocked.Increment(ref totalSent);
-                    if (now >= Volatile.Read(ref measuringFrom) && Stopwatch.GetTimestamp() <= Volatile.Read(ref measuringUntil))
-                    {
-                        Interlocked.Increment(ref sent);
-                    }
+                    using var request = SimulatedDevice.SendRequest(devices[from], devices[to], body);
+                    using var response = await client.SendAsync(request);
+                    ok = response.StatusCode == HttpStatusCode.OK;
                 }
                 else
                 {
-                    Interlocked.Increment(ref errors);
+                    ok = (await devices[from].SendOverSocketAsync(devices[to], body, CancellationToken.None)).Status == 200;
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException or System.Net.WebSockets.WebSocketException)
+            {
+                ok = false;
+            }
+
+            if (!ok)
             {
                 Interlocked.Increment(ref errors);
             }
+            else if (now >= Volatile.Read(ref measuringFrom) && Stopwatch.GetTimestamp() <= Volatile.Read(ref measuringUntil))
+            {
+                Interlocked.Increment(ref sent);
+            }
         }
 
-        var warmUp = TimeSpan.FromSeconds(3);
-        var total = warmUp + TimeSpan.FromSeconds(seconds);
+        var warmUp = TimeSpan.FromSeconds(options.Warmup);
+        var total = warmUp + TimeSpan.FromSeconds(options.Seconds);
         var started = Stopwatch.GetTimestamp();
-        _ = Task.Run(async () =>
+        var window = Task.Run(async () =>
         {
             await Task.Delay(warmUp);
+            cpuFrom = (server.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
             long from = Stopwatch.GetTimestamp();
             Volatile.Write(ref measuringFrom, from);
             sink.MeasureFrom(from);
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            await Task.Delay(TimeSpan.FromSeconds(options.Seconds));
             long until = Stopwatch.GetTimestamp();
             Volatile.Write(ref measuringUntil, until);
             sink.MeasureUntil(until);
+            cpuUntil = (server.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         });
 
         if (rate is null)
         {
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(async () =>
             {
                 while (Stopwatch.GetElapsedTime(started) < total)
                 {
@@ -236,7 +254,7 @@ internal static class Traffic
         }
         else
         {
-            using var slots = new SemaphoreSlim(concurrency);
+            using var slots = new SemaphoreSlim(options.Concurrency);
             var pending = new List<Task>();
             double interval = 1.0 / rate.Value;
             long issued = 0;
@@ -266,12 +284,14 @@ internal static class Traffic
             await Task.WhenAll(pending);
         }
 
+        await window;
         await Task.Delay(2000);
-        double window = (Volatile.Read(ref measuringUntil) - measuringFrom) / (double)Stopwatch.Frequency;
+        double seconds = (Volatile.Read(ref measuringUntil) - measuringFrom) / (double)Stopwatch.Frequency;
         var (delivered, sorted) = sink.Results();
 
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-        return new TrafficResult(sent, delivered, window, Percentile(0.50), Percentile(0.99), sorted.Length == 0 ? double.NaN : sorted[^1], errors, totalSent);
+        return new TrafficResult(sent, delivered, seconds, Percentile(0.50), Percentile(0.99), sorted.Length == 0 ? double.NaN : sorted[^1], errors,
+            cpuUntil.Server - cpuFrom.Server, cpuUntil.Self - cpuFrom.Self);
     }
 }
 

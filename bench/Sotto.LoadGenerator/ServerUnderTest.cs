@@ -31,7 +31,9 @@ internal sealed class ServerUnderTest : IDisposable
             port = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
-        var data = Directory.CreateTempSubdirectory("sotto-load-").FullName;
+        // Under the repository (git-ignored), not the machine's shared /tmp, which other sessions clean with globs.
+        var data = Path.Combine(Options.RepositoryRoot, ".test-tmp", "load-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(data);
         var address = new Uri($"http://127.0.0.1:{port}");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { serverDll, "--urls", address.ToString().TrimEnd('/'), "--data", data, "--RateLimits:Enabled=false", "--Logging:LogLevel:Default=Warning" }.Concat(settings))

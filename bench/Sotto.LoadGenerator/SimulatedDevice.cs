@@ -68,6 +68,10 @@ internal sealed class SimulatedDevice(string username, DeviceCredentials credent
 
     public ClientWebSocket? Socket { get; private set; }
 
+    private readonly SemaphoreSlim _socketSend = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, TaskCompletionSource<SendResult>> _pending = new();
+    private long _nextRequest;
+
     public static async Task<SimulatedDevice> RegisterAsync(HttpClient client, SharedKeys keys, string username, int registrationId)
     {
         using var response = await client.PostAsJsonAsync("/v1/accounts", new RegisterRequest
@@ -148,6 +152,16 @@ internal sealed class SimulatedDevice(string username, DeviceCredentials credent
                 }
 
                 var frame = ServerFrame.Parser.ParseFrom(buffer, 0, length);
+                if (frame.FrameCase == ServerFrame.FrameOneofCase.SendResult)
+                {
+                    if (_pending.TryRemove(frame.SendResult.RequestId, out var waiter))
+                    {
+                        waiter.TrySetResult(frame.SendResult);
+                    }
+
+                    continue;
+                }
+
                 if (frame.FrameCase != ServerFrame.FrameOneofCase.Envelope)
                 {
                     continue;
@@ -162,7 +176,7 @@ internal sealed class SimulatedDevice(string username, DeviceCredentials credent
                 onDelivered(BinaryPrimitives.ReadInt64LittleEndian(plaintext));
                 var ack = new ClientFrame { Ack = new Ack() };
                 ack.Ack.EnvelopeIds.Add(frame.Envelope.Id);
-                await socket.SendAsync(ack.ToByteArray(), WebSocketMessageType.Binary, true, stop);
+                await SendFrameAsync(ack, stop);
             }
         }
         catch (OperationCanceledException)
@@ -170,6 +184,45 @@ internal sealed class SimulatedDevice(string username, DeviceCredentials credent
         }
         catch (WebSocketException)
         {
+        }
+        finally
+        {
+            foreach (var waiter in _pending.Values)
+            {
+                waiter.TrySetCanceled(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Sends one message to <paramref name="to"/> with a <see cref="Send"/> frame on this device's WebSocket.</summary>
+    public async Task<SendResult> SendOverSocketAsync(SimulatedDevice to, byte[] content, CancellationToken cancellationToken)
+    {
+        ulong id = (ulong)Interlocked.Increment(ref _nextRequest);
+        var waiter = new TaskCompletionSource<SendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = waiter;
+        var send = new Send { RequestId = id, Destination = to.Username, Timestamp = (ulong)Stopwatch.GetTimestamp() };
+        send.Messages.Add(new OutgoingEnvelope
+        {
+            Type = EnvelopeType.Whisper,
+            DestinationDeviceId = 1,
+            DestinationRegistrationId = (uint)to.RegistrationId,
+            Content = UnsafeByteOperations.UnsafeWrap(content),
+        });
+        await SendFrameAsync(new ClientFrame { Send = send }, cancellationToken);
+        return await waiter.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    private async Task SendFrameAsync(ClientFrame frame, CancellationToken cancellationToken)
+    {
+        var bytes = frame.ToByteArray();
+        await _socketSend.WaitAsync(cancellationToken);
+        try
+        {
+            await Socket!.SendAsync(bytes, WebSocketMessageType.Binary, true, cancellationToken);
+        }
+        finally
+        {
+            _socketSend.Release();
         }
     }
 

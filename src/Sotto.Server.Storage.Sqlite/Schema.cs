@@ -119,5 +119,39 @@ internal static class Schema
         ) WITHOUT ROWID;
         CREATE INDEX attachments_by_deadline ON attachments (deadline);
         """,
+
+        // 4: envelopes keyed by (account, device, per-device sequence) in a WITHOUT ROWID table. The queue of a device is
+        // the primary key itself, so an insert or a delete touches two b-trees (table, deadline index) instead of five
+        // (table, id, device and deadline indexes, AUTOINCREMENT's sqlite_sequence). Acknowledgements delete by key;
+        // the id is checked, not indexed. Every queued envelope is numbered 1, 2, 3 … per device in its old order
+        // (rows from before migration 2 had 0), and each device continues after its highest number.
+        """
+        CREATE TABLE envelopes_v4 (
+            account_id        BLOB    NOT NULL,
+            device_id         INTEGER NOT NULL,
+            seq               INTEGER NOT NULL,
+            id                BLOB    NOT NULL,
+            type              INTEGER NOT NULL,
+            source_account_id BLOB    NOT NULL,
+            source_username   TEXT    NOT NULL,
+            source_device_id  INTEGER NOT NULL,
+            client_timestamp  INTEGER NOT NULL,
+            server_timestamp  INTEGER NOT NULL,
+            deadline          INTEGER NOT NULL,
+            content           BLOB    NOT NULL,
+            PRIMARY KEY (account_id, device_id, seq),
+            FOREIGN KEY (account_id, device_id) REFERENCES devices (account_id, device_id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        INSERT INTO envelopes_v4 (account_id, device_id, seq, id, type, source_account_id, source_username, source_device_id,
+                                  client_timestamp, server_timestamp, deadline, content)
+            SELECT account_id, device_id, ROW_NUMBER() OVER (PARTITION BY account_id, device_id ORDER BY seq), id, type,
+                   source_account_id, source_username, source_device_id, client_timestamp, server_timestamp, deadline, content
+            FROM envelopes;
+        UPDATE devices SET last_envelope_seq = COALESCE(
+            (SELECT MAX(e.seq) FROM envelopes_v4 e WHERE e.account_id = devices.account_id AND e.device_id = devices.device_id), 0);
+        DROP TABLE envelopes;
+        ALTER TABLE envelopes_v4 RENAME TO envelopes;
+        CREATE INDEX envelopes_by_deadline ON envelopes (deadline);
+        """,
     ];
 }

@@ -32,66 +32,78 @@ internal sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStor
         }, cancellationToken);
     }
 
-    public ValueTask<Account?> FindAsync(Guid accountId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(session =>
-        {
-            using var reader = session.Query($"SELECT {AccountColumns} FROM accounts WHERE id = $id;", ("$id", Sql.Id(accountId)));
-            return reader.Read() ? ReadAccount(reader, 0) : null;
-        }, cancellationToken);
+    // Reads go through the database's AccountDirectory (see there): every message authenticates its sender and looks
+    // up its destination, and neither should cost a SQLite query once the account is known.
 
-    public ValueTask<Account?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    public async ValueTask<Account?> FindAsync(Guid accountId, CancellationToken cancellationToken = default) =>
+        (database.KnownAccounts.Find(accountId) ?? await LoadAsync(null, accountId, cancellationToken).ConfigureAwait(false))?.Account;
+
+    public async ValueTask<Account?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(username);
-        return database.ReadAsync(session =>
-        {
-            using var reader = session.Query($"SELECT {AccountColumns} FROM accounts WHERE username = $username;", ("$username", username));
-            return reader.Read() ? ReadAccount(reader, 0) : null;
-        }, cancellationToken);
+        return (database.KnownAccounts.Find(username) ?? await LoadAsync(username, default, cancellationToken).ConfigureAwait(false))?.Account;
     }
 
-    public ValueTask<AccountDevice?> FindDeviceAsync(string username, uint deviceId, CancellationToken cancellationToken = default)
+    public async ValueTask<AccountDevice?> FindDeviceAsync(string username, uint deviceId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(username);
-        return database.ReadAsync(session =>
-        {
-            using var reader = session.Query(
-                """
-                SELECT a.id, a.username, a.identity_key, a.created,
-                       d.account_id, d.device_id, d.registration_id, d.name, d.password_salt, d.password_hash, d.created
-                FROM accounts a JOIN devices d ON d.account_id = a.id
-                WHERE a.username = $username AND d.device_id = $device;
-                """,
-                ("$username", username), ("$device", (long)deviceId));
-            return reader.Read() ? new AccountDevice(ReadAccount(reader, 0), ReadDevice(reader, 4)) : null;
-        }, cancellationToken);
+        var entry = database.KnownAccounts.Find(username) ?? await LoadAsync(username, default, cancellationToken).ConfigureAwait(false);
+        return entry?.Device(deviceId) is { } device ? new AccountDevice(entry.Account, device) : null;
     }
 
-    public ValueTask<IReadOnlyList<Device>> GetDevicesAsync(Guid accountId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync<IReadOnlyList<Device>>(session =>
-        {
-            using var reader = session.Query(
-                $"SELECT {DeviceColumns} FROM devices WHERE account_id = $account ORDER BY device_id;",
-                ("$account", Sql.Id(accountId)));
-            var devices = new List<Device>();
-            while (reader.Read())
-            {
-                devices.Add(ReadDevice(reader, 0));
-            }
+    public async ValueTask<IReadOnlyList<Device>> GetDevicesAsync(Guid accountId, CancellationToken cancellationToken = default) =>
+        (database.KnownAccounts.Find(accountId) ?? await LoadAsync(null, accountId, cancellationToken).ConfigureAwait(false))?.Devices ?? [];
 
-            return devices;
-        }, cancellationToken);
-
-    public ValueTask<bool> RemoveDeviceAsync(DeviceAddress device, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(session => session.Execute(
+    public async ValueTask<bool> RemoveDeviceAsync(DeviceAddress device, CancellationToken cancellationToken = default)
+    {
+        bool removed = await database.WriteAsync(session => session.Execute(
             "DELETE FROM devices WHERE account_id = $account AND device_id = $device;",
             ("$account", Sql.Id(device.AccountId)), ("$device", (long)device.DeviceId)) == 1,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        database.KnownAccounts.Invalidate();
+        return removed;
+    }
 
-    public ValueTask<bool> ReRegisterAsync(DeviceAddress keep, byte[] identityKey, int registrationId, PreKeyUpdate keys, CancellationToken cancellationToken = default)
+    /// <summary>Reads an account (by username or id) with its devices and remembers it; null when it does not exist.</summary>
+    private ValueTask<AccountDirectory.Entry?> LoadAsync(string? username, Guid accountId, CancellationToken cancellationToken)
+    {
+        long generation = database.KnownAccounts.Generation;
+        return database.ReadAsync(session =>
+        {
+            Account? account;
+            using (var reader = username is not null
+                ? session.Query($"SELECT {AccountColumns} FROM accounts WHERE username = $username;", ("$username", username))
+                : session.Query($"SELECT {AccountColumns} FROM accounts WHERE id = $id;", ("$id", Sql.Id(accountId))))
+            {
+                account = reader.Read() ? ReadAccount(reader, 0) : null;
+            }
+
+            if (account is null)
+            {
+                return null;
+            }
+
+            var devices = new List<Device>();
+            using (var reader = session.Query(
+                $"SELECT {DeviceColumns} FROM devices WHERE account_id = $account ORDER BY device_id;", ("$account", Sql.Id(account.Id))))
+            {
+                while (reader.Read())
+                {
+                    devices.Add(ReadDevice(reader, 0));
+                }
+            }
+
+            var entry = new AccountDirectory.Entry(generation, account, devices);
+            database.KnownAccounts.Remember(entry);
+            return entry;
+        }, cancellationToken);
+    }
+
+    public async ValueTask<bool> ReRegisterAsync(DeviceAddress keep, byte[] identityKey, int registrationId, PreKeyUpdate keys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(identityKey);
         ArgumentNullException.ThrowIfNull(keys);
-        return database.WriteAsync(session =>
+        bool done = await database.WriteAsync(session =>
         {
             var account = Sql.Id(keep.AccountId);
             long device = keep.DeviceId;
@@ -110,15 +122,21 @@ internal sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStor
                 ("$registration", (long)registrationId), ("$account", account), ("$device", device));
             KeyRows.Apply(session, keep, keys);
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        database.KnownAccounts.Invalidate();
+        return done;
     }
 
-    public ValueTask<bool> DeleteAsync(Guid accountId, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(session =>
+    public async ValueTask<bool> DeleteAsync(Guid accountId, CancellationToken cancellationToken = default)
+    {
+        bool deleted = await database.WriteAsync(session =>
         {
             session.Execute("DELETE FROM link_requests WHERE account_id = $account;", ("$account", Sql.Id(accountId)));
             return session.Execute("DELETE FROM accounts WHERE id = $account;", ("$account", Sql.Id(accountId))) == 1;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        database.KnownAccounts.Invalidate();
+        return deleted;
+    }
 
     internal static void InsertDevice(SqliteSession session, DeviceAddress address, NewDevice device) =>
         session.Execute(

@@ -46,6 +46,9 @@ public sealed class SqliteDatabase : IDisposable
 
     public IAttachmentStore Attachments { get; }
 
+    /// <summary>The in-memory view of accounts and devices the stores share (see <see cref="AccountDirectory"/>).</summary>
+    internal AccountDirectory KnownAccounts { get; } = new();
+
     /// <summary>The schema version this code writes (the number of migrations).</summary>
     public static int SchemaVersion => Schema.Migrations.Length;
 

@@ -52,13 +52,13 @@ internal sealed class SqliteLinkRequestStore(SqliteDatabase database) : ILinkReq
         }, cancellationToken);
     }
 
-    public ValueTask<LinkCompletion> TryCompleteAsync(string code, NewDevice device, PreKeyUpdate keys, int maxDevices, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async ValueTask<LinkCompletion> TryCompleteAsync(string code, NewDevice device, PreKeyUpdate keys, int maxDevices, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(code);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDevices, 1);
-        return database.WriteAsync(session =>
+        var completion = await database.WriteAsync(session =>
         {
             var request = Find(session, code, now);
             if (request is null)
@@ -103,7 +103,13 @@ internal sealed class SqliteLinkRequestStore(SqliteDatabase database) : ILinkReq
             KeyRows.Apply(session, address, keys);
             session.Execute("DELETE FROM link_requests WHERE code = $code;", ("$code", code));
             return new LinkCompletion(LinkCompletionStatus.Completed, address);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (completion.Status == LinkCompletionStatus.Completed)
+        {
+            database.KnownAccounts.Invalidate();
+        }
+
+        return completion;
     }
 
     public ValueTask<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>

@@ -10,6 +10,7 @@ namespace Sotto.Server.Storage.Sqlite;
 internal sealed class SqliteSession : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
 
     public SqliteSession(SqliteConnection connection)
     {
@@ -34,6 +35,18 @@ internal sealed class SqliteSession : IDisposable
         command.Parameters.Clear();
         command.Transaction = Transaction;
         return command;
+    }
+
+    /// <summary>A cached <see cref="RawStatement"/> for <paramref name="sql"/> (positional parameters <c>?1</c>, <c>?2</c> …).</summary>
+    public RawStatement Raw(string sql)
+    {
+        if (!_raw.TryGetValue(sql, out var statement))
+        {
+            statement = new RawStatement(Connection, sql);
+            _raw.Add(sql, statement);
+        }
+
+        return statement;
     }
 
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
@@ -66,6 +79,12 @@ internal sealed class SqliteSession : IDisposable
         }
 
         _commands.Clear();
+        foreach (var statement in _raw.Values)
+        {
+            statement.Dispose();
+        }
+
+        _raw.Clear();
         Connection.Dispose();
     }
 

@@ -91,6 +91,9 @@ public sealed record StoredEnvelope(
     DateTimeOffset Deadline,
     byte[] Content);
 
+/// <summary>What identifies a stored envelope within its device's queue: its sequence, checked against its id.</summary>
+public readonly record struct EnvelopeKey(Guid Id, long Sequence);
+
 /// <summary>A pending device link, opened by the new device. <see cref="Code"/> is canonical (uppercase, no dash).</summary>
 public sealed record LinkRequest(
     string Code,

@@ -40,6 +40,9 @@ public sealed class ApiException : Exception
     public string Code { get; }
 
     public IReadOnlyDictionary<string, object?>? Extensions { get; }
+
+    /// <summary>With 429: the seconds a client should wait (the <c>Retry-After</c> header).</summary>
+    public int? RetryAfterSeconds { get; init; }
 }
 
 /// <summary>Throw helpers for client-caused failures (npgsql <c>ThrowHelper.cs</c>).</summary>

@@ -45,6 +45,11 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
         httpContext.Response.Clear();
         httpContext.Response.StatusCode = status;
+        if (exception is ApiException { RetryAfterSeconds: { } retryAfter })
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var problem = new ProblemDetails { Status = status, Detail = detail };
         problem.Extensions["code"] = code;
         if (extensions is not null)

@@ -141,4 +141,44 @@ public abstract class AccountStoreContract : StoreContract
         Assert.False(await Accounts.DeleteAsync(bob.Id, Ct));
         await CreateAccountAsync("bob");
     }
+
+    [Fact]
+    public async Task EveryReadSeesAChangeAsSoonAsTheChangingCallReturns()
+    {
+        // Providers may keep accounts and devices in memory (the SQLite one does): whatever was read before a change
+        // must not be served after the change's call has returned.
+        var bob = await CreateAccountAsync("bob");
+        async Task ReadEverythingAsync()
+        {
+            await Accounts.FindAsync(bob.Id, Ct);
+            await Accounts.FindByUsernameAsync("bob", Ct);
+            await Accounts.FindDeviceAsync("bob", 1, Ct);
+            await Accounts.FindDeviceAsync("bob", 2, Ct);
+            await Accounts.GetDevicesAsync(bob.Id, Ct);
+        }
+
+        await ReadEverythingAsync();
+        var bob2 = await LinkDeviceAsync(bob, 22);
+        Assert.Equal(22, (await Accounts.FindDeviceAsync("bob", 2, Ct))!.Device.RegistrationId);
+        Assert.Equal([1u, 2u], (await Accounts.GetDevicesAsync(bob.Id, Ct)).Select(d => d.Address.DeviceId));
+
+        await ReadEverythingAsync();
+        Assert.True(await Accounts.RemoveDeviceAsync(bob2, Ct));
+        Assert.Null(await Accounts.FindDeviceAsync("bob", 2, Ct));
+        Assert.Equal([1u], (await Accounts.GetDevicesAsync(bob.Id, Ct)).Select(d => d.Address.DeviceId));
+
+        await ReadEverythingAsync();
+        Assert.True(await Accounts.ReRegisterAsync(new DeviceAddress(bob.Id, 1), EcKey(0x77), 1234, FullKeys(), Ct));
+        Assert.Equal(EcKey(0x77), (await Accounts.FindByUsernameAsync("bob", Ct))!.IdentityKey);
+        Assert.Equal(EcKey(0x77), (await Accounts.FindAsync(bob.Id, Ct))!.IdentityKey);
+        Assert.Equal(1234, (await Accounts.FindDeviceAsync("bob", 1, Ct))!.Device.RegistrationId);
+        Assert.Equal(1234, Assert.Single(await Accounts.GetDevicesAsync(bob.Id, Ct)).RegistrationId);
+
+        await ReadEverythingAsync();
+        Assert.True(await Accounts.DeleteAsync(bob.Id, Ct));
+        Assert.Null(await Accounts.FindAsync(bob.Id, Ct));
+        Assert.Null(await Accounts.FindByUsernameAsync("bob", Ct));
+        Assert.Null(await Accounts.FindDeviceAsync("bob", 1, Ct));
+        Assert.Empty(await Accounts.GetDevicesAsync(bob.Id, Ct));
+    }
 }

@@ -104,6 +104,26 @@ public abstract class MessageStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task DeleteByKeyNeedsTheSequenceAndTheIdOfThatDevicesEnvelope()
+    {
+        var alice = await CreateAccountAsync("alice");
+        var bob = await CreateAccountAsync("bob");
+        var bob1 = new DeviceAddress(bob.Id, 1);
+        var bob2 = await LinkDeviceAsync(bob, 22);
+        var stored = await Messages.InsertAsync([Envelope(bob1, 11, alice, 1), Envelope(bob1, 11, alice, 2), Envelope(bob2, 22, alice, 3)], Ct);
+        static EnvelopeKey Key(StoredEnvelope e) => new(e.Id, e.Sequence);
+
+        Assert.Equal(0, await Messages.DeleteAsync(bob1, [Key(stored![2])], Ct));
+        Assert.Equal(0, await Messages.DeleteAsync(bob1, [new EnvelopeKey(stored[1].Id, stored[0].Sequence)], Ct));
+        Assert.Equal(0, await Messages.DeleteAsync(bob1, [new EnvelopeKey(Guid.NewGuid(), stored[0].Sequence)], Ct));
+        Assert.Equal(1, await Messages.DeleteAsync(bob1, [Key(stored[0])], Ct));
+        Assert.Equal(0, await Messages.DeleteAsync(bob1, [Key(stored[0])], Ct));
+
+        Assert.Equal(stored[1].Id, Assert.Single(await Messages.ReadAsync(bob1, 0, 10, T0, Ct)).Id);
+        Assert.Equal(stored[2].Id, Assert.Single(await Messages.ReadAsync(bob2, 0, 10, T0, Ct)).Id);
+    }
+
+    [Fact]
     public async Task DeleteExpiredRemovesOnlyEnvelopesAtOrPastTheirDeadline()
     {
         var alice = await CreateAccountAsync("alice");

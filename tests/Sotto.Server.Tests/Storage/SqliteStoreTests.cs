@@ -94,7 +94,7 @@ public sealed class SqliteDatabaseTests : IDisposable
     }
 
     [Fact]
-    public async Task AVersionOneDatabaseMigratesAndKeepsItsQueuedEnvelopes()
+    public async Task AVersionOneDatabaseMigratesAndKeepsItsQueuedEnvelopesNumberedAfterEachOther()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         var account = Guid.NewGuid();
@@ -114,13 +114,52 @@ public sealed class SqliteDatabaseTests : IDisposable
         using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath });
         var device = new DeviceAddress(account, 1);
         var old = Assert.Single(await database.Messages.ReadAsync(device, 0, 10, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken));
-        Assert.Equal(0, old.DeviceSequence);
+        Assert.Equal(1, old.DeviceSequence);
         Assert.Equal([0xAA], old.Content);
         var fresh = await database.Messages.InsertAsync(
             [new NewEnvelope(Guid.NewGuid(), device, 20, 2, account, "bob", 1, 0, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(1), [0xBB])],
             TestContext.Current.CancellationToken);
-        Assert.Equal(1, fresh![0].DeviceSequence);
+        Assert.Equal(2, fresh![0].DeviceSequence);
         Assert.True(fresh[0].Sequence > old.Sequence);
+        Assert.Equal(1, await database.Messages.DeleteAsync(device, [new EnvelopeKey(old.Id, old.Sequence)], TestContext.Current.CancellationToken));
+        Assert.Equal(fresh[0].Id, Assert.Single(await database.Messages.ReadAsync(device, 0, 10, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken)).Id);
+    }
+
+    [Fact]
+    public async Task AVersionThreeDatabaseRenumbersEachDevicesQueueInItsOldOrder()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        var account = Guid.NewGuid();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + DatabasePath + ";Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // Device 1 holds a schema-1 envelope (device_seq 0) and two later ones; device 2 one. Global seq gives the order.
+            command.CommandText = Schema.Migrations[0] + Schema.Migrations[1] + Schema.Migrations[2] + "PRAGMA user_version = 3;" +
+                "INSERT INTO accounts VALUES ($a, 'bob', x'05', 0);" +
+                "INSERT INTO devices VALUES ($a, 1, 20, NULL, x'00', x'00', 0, 9);" +
+                "INSERT INTO devices VALUES ($a, 2, 21, NULL, x'00', x'00', 0, 4);" +
+                "INSERT INTO envelopes (seq, id, account_id, device_id, type, source_account_id, source_username, source_device_id, client_timestamp, server_timestamp, deadline, content, device_seq) VALUES " +
+                "(10, x'0000000000000000000000000000000a', $a, 1, 2, $a, 'bob', 1, 0, 0, 9999999999999, x'01', 0)," +
+                "(11, x'0000000000000000000000000000000b', $a, 2, 2, $a, 'bob', 1, 0, 0, 9999999999999, x'02', 4)," +
+                "(12, x'0000000000000000000000000000000c', $a, 1, 2, $a, 'bob', 1, 0, 0, 9999999999999, x'03', 8)," +
+                "(13, x'0000000000000000000000000000000d', $a, 1, 2, $a, 'bob', 1, 0, 0, 9999999999999, x'04', 9);";
+            command.Parameters.AddWithValue("$a", account.ToByteArray(bigEndian: true));
+            command.ExecuteNonQuery();
+        }
+
+        using var database = SqliteDatabase.Open(new SqliteStorageSettings { DatabasePath = DatabasePath });
+        var device1 = new DeviceAddress(account, 1);
+        var device2 = new DeviceAddress(account, 2);
+        var queue1 = await database.Messages.ReadAsync(device1, 0, 10, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
+        var queue2 = await database.Messages.ReadAsync(device2, 0, 10, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
+        Assert.Equal([1L, 2L, 3L], queue1.Select(e => e.DeviceSequence));
+        Assert.Equal(["01", "03", "04"], queue1.Select(e => Convert.ToHexString(e.Content)));
+        Assert.Equal([1L], queue2.Select(e => e.DeviceSequence));
+        var next = await database.Messages.InsertAsync(
+            [new NewEnvelope(Guid.NewGuid(), device1, 20, 2, account, "bob", 1, 0, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(1), [0x05])],
+            TestContext.Current.CancellationToken);
+        Assert.Equal(4, next![0].DeviceSequence);
     }
 
     [Fact]

@@ -71,6 +71,19 @@ public sealed class DeliveryClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The next <see cref="SendResult"/>, skipping (and not acknowledging) anything else that arrives first.</summary>
+    public async Task<SendResult> ReceiveSendResultAsync()
+    {
+        while (true)
+        {
+            var frame = await ReceiveAsync();
+            if (frame.FrameCase == ServerFrame.FrameOneofCase.SendResult)
+            {
+                return frame.SendResult;
+            }
+        }
+    }
+
     public Task AckAsync(params string[] ids)
     {
         var frame = new ClientFrame { Ack = new Ack() };

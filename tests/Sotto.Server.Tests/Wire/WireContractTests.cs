@@ -23,8 +23,25 @@ public sealed class WireContractTests
         Assert.Equal(1, ServerFrame.EnvelopeFieldNumber);
         Assert.Equal(2, ServerFrame.QueueEmptyFieldNumber);
         Assert.Equal(3, ServerFrame.PongFieldNumber);
+        Assert.Equal(4, ServerFrame.SendResultFieldNumber);
         Assert.Equal(1, ClientFrame.AckFieldNumber);
         Assert.Equal(2, ClientFrame.PingFieldNumber);
+        Assert.Equal(3, ClientFrame.SendFieldNumber);
+        Assert.Equal(
+            [1, 2, 3, 4, 5],
+            new[] { Send.RequestIdFieldNumber, Send.DestinationFieldNumber, Send.TimestampFieldNumber, Send.TtlSecondsFieldNumber, Send.MessagesFieldNumber });
+        Assert.Equal(
+            [1, 2, 3, 4],
+            new[] { OutgoingEnvelope.TypeFieldNumber, OutgoingEnvelope.DestinationDeviceIdFieldNumber, OutgoingEnvelope.DestinationRegistrationIdFieldNumber, OutgoingEnvelope.ContentFieldNumber });
+        Assert.Equal(
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            new[]
+            {
+                SendResult.RequestIdFieldNumber, SendResult.StatusFieldNumber, SendResult.CodeFieldNumber, SendResult.DetailFieldNumber,
+                SendResult.ServerTimestampFieldNumber, SendResult.EnvelopesFieldNumber, SendResult.MissingDevicesFieldNumber,
+                SendResult.ExtraDevicesFieldNumber, SendResult.StaleDevicesFieldNumber, SendResult.RetryAfterSecondsFieldNumber,
+            });
+        Assert.Equal([1, 2], new[] { SentEnvelopeId.DestinationDeviceIdFieldNumber, SentEnvelopeId.IdFieldNumber });
         Assert.Equal(1, Ack.EnvelopeIdsFieldNumber);
         Assert.Equal(
             [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
+using Sotto.Server.Infrastructure;
 using Sotto.Server.Storage;
 using Sotto.Wire;
 
@@ -14,7 +15,9 @@ namespace Sotto.Server.Features.Messages;
 ///            └ queue drained for the first time ─► QueueEmpty; then sleep until the bus or an ack wakes it
 ///            bus hint = the committed envelope with DeviceSequence = last pushed + 1 ─► push it without a read
 ///   receive: Ack {ids} ─► delete from the store (batched by the writer), free in-flight slots, wake the pump
-///            Ping ─► Pong;  anything else ─► close with 1003/1007/1008/1009 and a reason
+///            Ping ─► Pong
+///            Send ─► MessageService (as PUT /v1/messages) in the background, ≤ MaxConcurrentSends at once ─► SendResult
+///            anything else ─► close with 1003/1007/1008/1009 and a reason
 /// </code>
 /// The connection subscribes to the bus before its first read, so no wake-up is lost; unacknowledged envelopes
 /// stay in the store and are pushed again, with the same id, on the next connection.
@@ -29,21 +32,29 @@ internal sealed class DeliveryConnection : IDeliveryListener
     /// <summary>Close status sent when the device was removed (unlinked, re-registered or deleted account).</summary>
     public const WebSocketCloseStatus DeviceRemoved = (WebSocketCloseStatus)4403;
 
+    /// <summary>Sends of one connection being processed at once; further Send frames wait (TCP back-pressure).</summary>
+    public const int MaxConcurrentSends = 32;
+
+    /// <summary>The first byte of a <see cref="ClientFrame"/> carrying a Send (field 3, length-delimited).</summary>
+    private const byte SendTag = (ClientFrame.SendFieldNumber << 3) | 2;
+
     private const int ReadBatch = 64;
     private const int MaxPendingDeletes = 4;
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
     private readonly WebSocket _socket;
+    private readonly AuthenticatedDevice _owner;
     private readonly DeviceAddress _device;
+    private readonly DeliveryServices _services;
     private readonly IMessageStore _store;
-    private readonly IMessageBus _bus;
     private readonly MessageOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly AsyncSignal _wake = new();
     private SemaphoreSlim? _deleteSlots;
-    private readonly HashSet<Guid> _unacknowledged = [];
+    private SemaphoreSlim? _sendSlots;
+    /// <summary>Pushed and not yet acknowledged: id → sequence (the key an acknowledgement deletes by). Also the lock.</summary>
+    private readonly Dictionary<Guid, long> _unacknowledged = [];
     private readonly CancellationTokenSource _pumpStop = new();
     private byte[] _receiveBuffer = new byte[64];
     private long _lastSequence;
@@ -55,15 +66,15 @@ internal sealed class DeliveryConnection : IDeliveryListener
     private int _closing;
     private string _closeReason = "client closed";
 
-    public DeliveryConnection(WebSocket socket, DeviceAddress device, IMessageStore store, IMessageBus bus, MessageOptions options, TimeProvider time, ILogger logger)
+    public DeliveryConnection(WebSocket socket, AuthenticatedDevice owner, DeliveryServices services)
     {
         _socket = socket;
-        _device = device;
-        _store = store;
-        _bus = bus;
-        _options = options;
-        _time = time;
-        _logger = logger;
+        _owner = owner;
+        _device = owner.Address;
+        _services = services;
+        _store = services.Store;
+        _options = services.Options;
+        _logger = services.Logger;
     }
 
     /// <summary>
@@ -74,7 +85,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
     public async Task RunAsync(DeliveryConnections registry, CancellationToken connectionAborted)
     {
         Log.ConnectionOpened(_logger, _device.DeviceId, _device.AccountId);
-        await using var subscription = await _bus.SubscribeAsync(_device, this, connectionAborted).ConfigureAwait(false);
+        await using var subscription = await _services.Bus.SubscribeAsync(_device, this, connectionAborted).ConfigureAwait(false);
         registry.Add(this);
         var pump = PumpAsync(_pumpStop.Token);
         try
@@ -192,7 +203,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 IReadOnlyList<StoredEnvelope> batch;
                 try
                 {
-                    batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                    batch = await _store.ReadAsync(_device, _lastSequence, want + 1, _services.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 }
                 catch (StorageException ex)
                 {
@@ -236,7 +247,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
     {
         lock (_unacknowledged)
         {
-            _unacknowledged.Add(envelope.Id);
+            _unacknowledged[envelope.Id] = envelope.Sequence;
         }
 
         await SendAsync(new ServerFrame { Envelope = ToWire(envelope) }, cancellationToken).ConfigureAwait(false);
@@ -293,50 +304,72 @@ internal sealed class DeliveryConnection : IDeliveryListener
     {
         while (true)
         {
+            // Small frames (acks, pings) fit the connection's own 64 bytes; larger ones grow into pooled buffers that
+            // go back to the pool once the frame is parsed.
             var buffer = _receiveBuffer;
-            int length = 0;
-            ValueWebSocketReceiveResult result;
-            do
+            byte[]? rented = null;
+            try
             {
-                if (length == buffer.Length)
+                int length = 0;
+                int capacity = buffer.Length;
+                ValueWebSocketReceiveResult result;
+                do
                 {
-                    if (buffer.Length >= _options.MaxClientFrameBytes)
+                    if (length == capacity)
                     {
-                        await ViolationAsync(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxClientFrameBytes} bytes", cancellationToken).ConfigureAwait(false);
+                        // A Send carries envelopes (up to the send limit); every other frame stays under MaxClientFrameBytes.
+                        int limit = length > 0 && buffer[0] == SendTag ? _services.MaxSendFrameBytes : _options.MaxClientFrameBytes;
+                        if (length >= limit)
+                        {
+                            await ViolationAsync(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxClientFrameBytes} bytes ({_services.MaxSendFrameBytes} for a Send)", cancellationToken).ConfigureAwait(false);
+                            return;
+                        }
+
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(length * 4, limit));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        if (rented is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(rented);
+                        }
+
+                        rented = buffer = larger;
+                        capacity = Math.Min(larger.Length, limit);
+                    }
+
+                    // No token: a cancellable receive registers a callback per call (memory per idle connection), and an
+                    // aborted connection fails the pending receive anyway.
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, capacity - length), CancellationToken.None).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        if (Volatile.Read(ref _closing) == 0)
+                        {
+                            _closeReason = "client closed";
+                        }
+
                         return;
                     }
 
-                    var larger = new byte[Math.Min(buffer.Length * 4, _options.MaxClientFrameBytes)];
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    buffer = larger;
-                }
-
-                // No token: a cancellable receive registers a callback per call (memory per idle connection), and an
-                // aborted connection fails the pending receive anyway.
-                result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    if (Volatile.Read(ref _closing) == 0)
+                    if (result.MessageType == WebSocketMessageType.Text)
                     {
-                        _closeReason = "client closed";
+                        await ViolationAsync(WebSocketCloseStatus.InvalidMessageType, "only binary ClientFrame messages are accepted", cancellationToken).ConfigureAwait(false);
+                        return;
                     }
 
-                    return;
+                    length += result.Count;
                 }
+                while (!result.EndOfMessage);
 
-                if (result.MessageType == WebSocketMessageType.Text)
+                if (!await HandleFrameAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false))
                 {
-                    await ViolationAsync(WebSocketCloseStatus.InvalidMessageType, "only binary ClientFrame messages are accepted", cancellationToken).ConfigureAwait(false);
                     return;
                 }
-
-                length += result.Count;
             }
-            while (!result.EndOfMessage);
-
-            if (!await HandleFrameAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false))
+            finally
             {
-                return;
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
             }
         }
     }
@@ -375,14 +408,20 @@ internal sealed class DeliveryConnection : IDeliveryListener
                     }
                 }
 
-                Acknowledge(ids);
+                var (known, unknown) = Acknowledge(ids);
                 _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
                 await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _ = DeleteAsync(ids);
+                _ = DeleteAsync(known, unknown);
                 return true;
 
             case ClientFrame.FrameOneofCase.Ping:
                 await SendAsync(new ServerFrame { Pong = new Pong { Nonce = frame.Ping.Nonce } }, cancellationToken).ConfigureAwait(false);
+                return true;
+
+            case ClientFrame.FrameOneofCase.Send:
+                _sendSlots ??= new SemaphoreSlim(MaxConcurrentSends, MaxConcurrentSends);
+                await _sendSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _ = SendForClientAsync(frame.Send);
                 return true;
 
             default:
@@ -391,30 +430,57 @@ internal sealed class DeliveryConnection : IDeliveryListener
         }
     }
 
-    private void Acknowledge(Guid[] ids)
+    /// <summary>
+    /// Frees the in-flight slots of acknowledged envelopes. Those pushed on this connection are deleted by key; any
+    /// other id (pushed on an earlier connection, or acknowledged twice) by id alone.
+    /// </summary>
+    private (EnvelopeKey[] Known, List<Guid>? Unknown) Acknowledge(Guid[] ids)
     {
-        bool freed = false;
+        var known = new EnvelopeKey[ids.Length];
+        int count = 0;
+        List<Guid>? unknown = null;
         lock (_unacknowledged)
         {
             foreach (var id in ids)
             {
-                freed |= _unacknowledged.Remove(id);
+                if (_unacknowledged.Remove(id, out long sequence))
+                {
+                    known[count++] = new EnvelopeKey(id, sequence);
+                }
+                else
+                {
+                    (unknown ??= []).Add(id);
+                }
             }
         }
 
         _acknowledged += ids.Length;
-        if (freed)
+        if (count > 0)
         {
             _wake.Set();
         }
 
+        if (count < known.Length)
+        {
+            Array.Resize(ref known, count);
+        }
+
+        return (known, unknown);
     }
 
-    private async Task DeleteAsync(Guid[] ids)
+    private async Task DeleteAsync(EnvelopeKey[] known, List<Guid>? unknown)
     {
         try
         {
-            await _store.DeleteAsync(_device, ids, CancellationToken.None).ConfigureAwait(false);
+            if (known.Length > 0)
+            {
+                await _store.DeleteAsync(_device, known, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (unknown is not null)
+            {
+                await _store.DeleteAsync(_device, unknown, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (StorageException ex)
         {
@@ -423,6 +489,46 @@ internal sealed class DeliveryConnection : IDeliveryListener
         finally
         {
             _deleteSlots!.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs one client Send exactly as the REST endpoint would and answers with its outcome. Never throws: a failure
+    /// to answer means the connection is gone, and the client learns nothing either way (as with a lost HTTP response).
+    /// </summary>
+    private async Task SendForClientAsync(Send send)
+    {
+        SendResult result;
+        try
+        {
+            result = await _services.Messages.SendAsync(_owner, send, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ApiException ex)
+        {
+            result = MessageService.Refused(send.RequestId, ex);
+        }
+        catch (StorageException ex)
+        {
+            Log.StorageFailed(_logger, ex.IsTransient, ex);
+            result = new SendResult
+            {
+                RequestId = send.RequestId,
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Code = ProblemCodes.Unavailable,
+                Detail = "Storage is temporarily unavailable; retry later.",
+            };
+        }
+        finally
+        {
+            _sendSlots!.Release();
+        }
+
+        try
+        {
+            await SendAsync(new ServerFrame { SendResult = result }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ConnectionAbortedException or IOException or ObjectDisposedException)
+        {
         }
     }
 
@@ -499,7 +605,7 @@ internal sealed class DeliveryConnection : IDeliveryListener
 
     private async Task AbortAfterGraceAsync()
     {
-        await Task.Delay(CloseGrace, _time).ConfigureAwait(false);
+        await Task.Delay(CloseGrace, _services.Time).ConfigureAwait(false);
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             _socket.Abort();
@@ -568,4 +674,33 @@ internal sealed class DeliveryConnections
             _ = connection.CloseForShutdownAsync();
         }
     }
+}
+
+/// <summary>
+/// What every delivery connection shares (one reference per connection instead of one per dependency: memory per idle
+/// connection counts).
+/// </summary>
+internal sealed class DeliveryServices(
+    IMessageStore store,
+    IMessageBus bus,
+    MessageService messages,
+    Microsoft.Extensions.Options.IOptions<MessageOptions> options,
+    Microsoft.Extensions.Options.IOptions<Devices.DeviceOptions> devices,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    public IMessageStore Store { get; } = store;
+
+    public IMessageBus Bus { get; } = bus;
+
+    public MessageService Messages { get; } = messages;
+
+    public MessageOptions Options { get; } = options.Value;
+
+    public TimeProvider Time { get; } = time;
+
+    public ILogger Logger { get; } = loggers.CreateLogger<DeliveryConnection>();
+
+    /// <summary>The largest Send frame: every device's envelope at the limit, plus framing (never below MaxClientFrameBytes).</summary>
+    public int MaxSendFrameBytes { get; } = Math.Max(options.Value.MaxClientFrameBytes, checked((options.Value.MaxEnvelopeBytes + 64) * devices.Value.MaxDevices + 1024));
 }

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sotto.Server.Features.Devices;
-using Sotto.Server.Features.RateLimiting;
 using Sotto.Server.Infrastructure;
-using Sotto.Server.Storage;
 using Sotto.Wire;
 
 namespace Sotto.Server.Features.Messages;
@@ -16,6 +14,7 @@ internal static class MessageEndpoints
         services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<InProcessMessageBus>());
         services.AddSingleton<MessageService>();
         services.AddSingleton<DeliveryConnections>();
+        services.AddSingleton<DeliveryServices>();
         services.AddHostedService<ExpirySweeper>();
         return services;
     }
@@ -30,7 +29,6 @@ internal static class MessageEndpoints
         app.MapPut("/v1/messages/{username}", async (string username, SendMessagesRequest request, HttpContext context, MessageService service) =>
             Results.Ok(await service.SendAsync(context.Device(), username, request, context.RequestAborted)))
         .RequireAuthorization()
-        .RequireRateLimiting(RateLimitPolicies.Messages)
         .WithRequestSizeLimit(options.MaxSendBodyBytes(maxDevices))
         .WithTags("Messages")
         .WithName("SendMessages")
@@ -40,9 +38,10 @@ internal static class MessageEndpoints
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status410Gone)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        app.MapGet("/v1/websocket", async (HttpContext context, IMessageStore store, IMessageBus bus, TimeProvider time, ILoggerFactory loggers) =>
+        app.MapGet("/v1/websocket", async (HttpContext context, DeliveryServices services) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -55,7 +54,7 @@ internal static class MessageEndpoints
                 KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAliveSeconds),
                 KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveSeconds * 2),
             });
-            var connection = new DeliveryConnection(socket, device.Address, store, bus, options, time, loggers.CreateLogger<DeliveryConnection>());
+            var connection = new DeliveryConnection(socket, device, services);
             await connection.RunAsync(connections, context.RequestAborted);
             return Results.Empty;
         })

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Sotto.Server.Features.Accounts;
 using Sotto.Server.Features.Devices;
+using Sotto.Server.Features.RateLimiting;
 using Sotto.Server.Infrastructure;
 using Sotto.Server.Storage;
 using Sotto.Wire;
@@ -10,12 +11,15 @@ namespace Sotto.Server.Features.Messages;
 /// <summary>
 /// Sending (DESIGN.md §4): one envelope per device of the destination (per other device when it is the sender's own
 /// account), checked against the current device list — 409 with missing/extra devices, 410 with stale ones — and
-/// committed all-or-nothing before the response. Then the destination devices' connections are woken.
+/// committed all-or-nothing before the response. Then the destination devices' connections are woken. REST
+/// (<c>PUT /v1/messages/{username}</c>) and the WebSocket <see cref="Send"/> frame both come here, and share one
+/// per-account rate limit.
 /// </summary>
 internal sealed class MessageService(
     IAccountStore accounts,
     IMessageStore messages,
     IMessageBus bus,
+    SendRateLimiter limiter,
     IOptions<MessageOptions> messageOptions,
     IOptions<DeviceOptions> deviceOptions,
     TimeProvider time)
@@ -23,8 +27,78 @@ internal sealed class MessageService(
     private readonly MessageOptions _options = messageOptions.Value;
     private readonly int _maxDevices = deviceOptions.Value.MaxDevices;
 
+    /// <summary>A WebSocket <see cref="Send"/> frame: the same send, answered as a <see cref="SendResult"/>.</summary>
+    public async Task<SendResult> SendAsync(AuthenticatedDevice sender, Send send, CancellationToken cancellationToken)
+    {
+        if (send.Timestamp > long.MaxValue)
+        {
+            Fail.Invalid("timestamp must be milliseconds since the Unix epoch.");
+        }
+
+        var outgoing = new OutgoingMessage[send.Messages.Count];
+        for (int i = 0; i < outgoing.Length; i++)
+        {
+            var m = send.Messages[i];
+            if (m.DestinationRegistrationId > int.MaxValue)
+            {
+                Fail.Invalid($"messages[{i}].destinationRegistrationId is out of range.");
+            }
+
+            outgoing[i] = new OutgoingMessage
+            {
+                Type = m.Type,
+                DestinationDeviceId = m.DestinationDeviceId,
+                DestinationRegistrationId = (int)m.DestinationRegistrationId,
+                Content = Bytes(m.Content),
+            };
+        }
+
+        var response = await SendAsync(sender, send.Destination, new SendMessagesRequest
+        {
+            Timestamp = (long)send.Timestamp,
+            TtlSeconds = send.HasTtlSeconds ? (int)Math.Min(send.TtlSeconds, int.MaxValue) : null,
+            Messages = outgoing,
+        }, cancellationToken).ConfigureAwait(false);
+
+        var result = new SendResult { RequestId = send.RequestId, Status = StatusCodes.Status200OK, ServerTimestamp = (ulong)response.ServerTimestamp };
+        foreach (var envelope in response.Envelopes)
+        {
+            result.Envelopes.Add(new SentEnvelopeId { DestinationDeviceId = envelope.DestinationDeviceId, Id = EnvelopeIds.Format(envelope.Id) });
+        }
+
+        return result;
+    }
+
+    /// <summary>The <see cref="SendResult"/> of a send refused with <paramref name="refusal"/> (the REST problem, as a frame).</summary>
+    public static SendResult Refused(ulong requestId, ApiException refusal)
+    {
+        var result = new SendResult { RequestId = requestId, Status = (uint)refusal.Status, Code = refusal.Code, Detail = refusal.Message };
+        if (refusal.Extensions is { } extensions)
+        {
+            Add(result.MissingDevices, extensions, "missingDevices");
+            Add(result.ExtraDevices, extensions, "extraDevices");
+            Add(result.StaleDevices, extensions, "staleDevices");
+        }
+
+        if (refusal.RetryAfterSeconds is { } retryAfter)
+        {
+            result.RetryAfterSeconds = (uint)retryAfter;
+        }
+
+        return result;
+
+        static void Add(Google.Protobuf.Collections.RepeatedField<uint> target, IReadOnlyDictionary<string, object?> extensions, string key)
+        {
+            if (extensions.TryGetValue(key, out var value) && value is uint[] devices)
+            {
+                target.Add(devices);
+            }
+        }
+    }
+
     public async Task<SendMessagesResponse> SendAsync(AuthenticatedDevice sender, string username, SendMessagesRequest request, CancellationToken cancellationToken)
     {
+        limiter.Acquire(sender.Account.Id);
         var ttl = Validate(request);
         var destination = await Usernames.FindAccountAsync(accounts, username, cancellationToken).ConfigureAwait(false);
         bool toSelf = destination.Id == sender.Account.Id;
@@ -73,6 +147,12 @@ internal sealed class MessageService(
 
         throw new StorageException("The destination's devices kept changing during the send; retry.", isTransient: true);
     }
+
+    /// <summary>The bytes of a parsed protobuf field without another copy (a parsed ByteString owns an exact array).</summary>
+    private static byte[] Bytes(Google.Protobuf.ByteString bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes.Memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToByteArray();
 
     private TimeSpan Validate(SendMessagesRequest request)
     {

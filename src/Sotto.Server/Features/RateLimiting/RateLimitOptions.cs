@@ -30,7 +30,7 @@ public sealed class RateLimitOptions
     [Required]
     public RateLimit KeyFetch { get; set; } = new() { PermitLimit = 300, WindowSeconds = 60 };
 
-    /// <summary>Sends, per account.</summary>
+    /// <summary>Sends, per account, over REST and the WebSocket together (<see cref="SendRateLimiter"/>).</summary>
     [Required]
     public RateLimit Messages { get; set; } = new() { PermitLimit = 1200, WindowSeconds = 60 };
 
@@ -54,6 +54,5 @@ internal static class RateLimitPolicies
     public const string Registration = "registration";
     public const string Linking = "linking";
     public const string KeyFetch = "key-fetch";
-    public const string Messages = "messages";
     public const string Attachments = "attachments";
 }

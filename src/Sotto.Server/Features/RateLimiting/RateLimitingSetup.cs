@@ -40,10 +40,10 @@ internal static class RateLimitingSetup
             limiter.AddPolicy(RateLimitPolicies.Registration, context => FixedWindow(Ip(context), limits.Registration, on));
             limiter.AddPolicy(RateLimitPolicies.Linking, context => FixedWindow(Ip(context), limits.Linking, on));
             limiter.AddPolicy(RateLimitPolicies.KeyFetch, context => FixedWindow(AccountOrIp(context), limits.KeyFetch, on));
-            limiter.AddPolicy(RateLimitPolicies.Messages, context => FixedWindow(AccountOrIp(context), limits.Messages, on));
             limiter.AddPolicy(RateLimitPolicies.Attachments, context => FixedWindow(AccountOrIp(context), limits.Attachments, on));
         });
         services.AddRateLimiter(_ => { });
+        services.AddSingleton<SendRateLimiter>();
         return services;
     }
 

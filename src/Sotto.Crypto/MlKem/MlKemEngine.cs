@@ -1,0 +1,496 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using System.Security.Cryptography;
+
+namespace Sotto.Crypto;
+
+/// <summary>
+/// The algorithms of FIPS 203 for one parameter set (k, d_u, d_v; η1 = η2 = 2, as for ML-KEM-768 and -1024):
+/// K-PKE (Algorithms 13–15) and ML-KEM's internal key generation, encapsulation and decapsulation
+/// (Algorithms 16–18). <see cref="MlKem"/> owns the public API, draws randomness and checks buffer sizes; this
+/// type assumes every span has its exact size.
+/// </summary>
+/// <remarks>
+/// <code>
+///   KeyGen(d, z)    (ρ, σ) = G(d ‖ k)    Â[i,j] = SampleNTT(ρ ‖ j ‖ i)    s, e = CBD(PRF(σ, 0 … 2k−1))
+///                   t̂ = Â ∘ NTT(s) + NTT(e)        ek = t̂ ‖ ρ        dk = ŝ ‖ ek ‖ H(ek) ‖ z
+///   Encaps(ek, m)   (K, r) = G(m ‖ H(ek))           c = K-PKE.Encrypt(ek, m, r)
+///   Decaps(dk, c)   m' = K-PKE.Decrypt(ŝ, c)    (K', r') = G(m' ‖ h)    K̄ = J(z ‖ c)
+///                   K = K' if K-PKE.Encrypt(ek, m', r') = c else K̄        (constant-time compare and select)
+/// </code>
+/// The k² XOF streams of Â and the PRF streams of the noise are independent, so with AVX2 they run four at a time
+/// (<see cref="Keccak.Permute4"/>). Secrets (σ, s, e, r, m, K and everything derived) live in stack buffers that are
+/// zeroed before returning; decapsulation does not branch on, or index memory by, any of them — including whether
+/// the ciphertext was rejected.
+/// </remarks>
+internal sealed class MlKemEngine
+{
+    private const int N = MlKemPoly.N;
+    private const int MaxK = 4;
+    private const int PolyBytes = 384;
+    private const int SymBytes = 32;
+    private const int XofBlocks = 3;
+
+    private readonly int _k;
+    private readonly int _du;
+    private readonly int _dv;
+    private readonly bool _vectorized;
+
+    /// <summary>
+    /// An engine for (k, d_u, d_v). <paramref name="vectorized"/> = <see langword="false"/> forces the portable
+    /// scalar kernels and one-at-a-time Keccak (the path of machines without AVX2), so tests can compare both paths.
+    /// </summary>
+    internal MlKemEngine(int k, int du, int dv, bool vectorized = true)
+    {
+        _k = k;
+        _du = du;
+        _dv = dv;
+        _vectorized = vectorized && Avx2.IsSupported;
+    }
+
+    internal int PublicKeySize => (PolyBytes * _k) + SymBytes;
+
+    internal int SecretKeySize => (2 * PolyBytes * _k) + (3 * SymBytes);
+
+    internal int CiphertextSize => 32 * ((_du * _k) + _dv);
+
+    /// <summary>ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16).</summary>
+    [SkipLocalsInit]
+    internal void GenerateKeyPair(ReadOnlySpan<byte> d, ReadOnlySpan<byte> z, Span<byte> publicKey, Span<byte> secretKey)
+    {
+        int k = _k;
+        Span<byte> rhoSigma = stackalloc byte[2 * SymBytes];
+        Span<short> matrix = stackalloc short[MaxK * MaxK * N];
+        Span<short> noise = stackalloc short[2 * MaxK * N];
+        Span<short> t = stackalloc short[MaxK * N];
+        try
+        {
+            Keccak.Sha3_512(d, [(byte)k], rhoSigma);
+            var rho = rhoSigma[..SymBytes];
+            var sigma = rhoSigma[SymBytes..];
+
+            matrix = matrix[..(k * k * N)];
+            noise = noise[..(2 * k * N)];
+            t = t[..(k * N)];
+            SampleMatrix(rho, transposed: false, matrix);
+            SampleNoise(sigma, 0, noise);
+            for (int i = 0; i < 2 * k; i++)
+            {
+                Ntt(noise.Slice(i * N, N));
+            }
+
+            var s = noise[..(k * N)];
+            var e = noise[(k * N)..];
+            for (int i = 0; i < k; i++)
+            {
+                var ti = t.Slice(i * N, N);
+                BaseMulAccumulate(ti, matrix.Slice(i * k * N, k * N), s, k);
+                MlKemPoly.ToMontgomery(ti);
+            }
+
+            MlKemPoly.Add(t, e);
+            Reduce(t);
+
+            for (int i = 0; i < k; i++)
+            {
+                MlKemPoly.Encode12(t.Slice(i * N, N), publicKey.Slice(i * PolyBytes, PolyBytes));
+                MlKemPoly.Encode12(s.Slice(i * N, N), secretKey.Slice(i * PolyBytes, PolyBytes));
+            }
+
+            rho.CopyTo(publicKey[(k * PolyBytes)..]);
+            var embedded = secretKey.Slice(k * PolyBytes, PublicKeySize);
+            publicKey.CopyTo(embedded);
+            Keccak.Sha3_256(publicKey, secretKey.Slice((k * PolyBytes) + PublicKeySize, SymBytes));
+            z.CopyTo(secretKey[^SymBytes..]);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(rhoSigma);
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(noise));
+        }
+    }
+
+    /// <summary>
+    /// Checks the encapsulation key (FIPS 203 §7.2 modulus check: every 12-bit coefficient of t̂ below q).
+    /// The length is the caller's to check.
+    /// </summary>
+    [SkipLocalsInit]
+    internal bool IsValidPublicKey(ReadOnlySpan<byte> publicKey)
+    {
+        Span<short> t = stackalloc short[MaxK * N];
+        return TryDecodePublicKey(publicKey, t[..(_k * N)]);
+    }
+
+    /// <summary>
+    /// ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17); <see langword="false"/> when ek fails the modulus check.
+    /// </summary>
+    [SkipLocalsInit]
+    internal bool TryEncapsulate(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, Span<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        Span<short> t = stackalloc short[MaxK * N];
+        t = t[..(_k * N)];
+        if (!TryDecodePublicKey(publicKey, t))
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SymBytes];
+        Span<byte> keyAndCoins = stackalloc byte[2 * SymBytes];
+        try
+        {
+            Keccak.Sha3_256(publicKey, hash);
+            Keccak.Sha3_512(message, hash, keyAndCoins);
+            Encrypt(t, publicKey[(_k * PolyBytes)..], message, keyAndCoins[SymBytes..], ciphertext);
+            keyAndCoins[..SymBytes].CopyTo(sharedSecret);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(keyAndCoins);
+        }
+    }
+
+    /// <summary>
+    /// ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) after the §7.3 hash check; <see langword="false"/>
+    /// when H(ek) stored in dk does not match ek stored in dk. A ciphertext that fails re-encryption yields the
+    /// implicit-rejection secret J(z ‖ c), selected in constant time.
+    /// </summary>
+    [SkipLocalsInit]
+    internal bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    {
+        int k = _k;
+        var secretPke = secretKey[..(k * PolyBytes)];
+        var publicKey = secretKey.Slice(k * PolyBytes, PublicKeySize);
+        var publicKeyHash = secretKey.Slice((k * PolyBytes) + PublicKeySize, SymBytes);
+        var z = secretKey[^SymBytes..];
+
+        Span<byte> hash = stackalloc byte[SymBytes];
+        Keccak.Sha3_256(publicKey, hash);
+        if (!CryptographicOperations.FixedTimeEquals(hash, publicKeyHash))
+        {
+            return false;
+        }
+
+        Span<byte> message = stackalloc byte[SymBytes];
+        Span<byte> keyAndCoins = stackalloc byte[2 * SymBytes];
+        Span<byte> rejection = stackalloc byte[SymBytes];
+        Span<byte> reencrypted = stackalloc byte[CiphertextSize];
+        Span<short> t = stackalloc short[MaxK * N];
+        try
+        {
+            Decrypt(secretPke, ciphertext, message);
+            Keccak.Sha3_512(message, publicKeyHash, keyAndCoins);
+            Keccak.Shake256(z, ciphertext, rejection);
+
+            t = t[..(k * N)];
+            _ = TryDecodePublicKey(publicKey, t);
+            Encrypt(t, publicKey[(k * PolyBytes)..], message, keyAndCoins[SymBytes..], reencrypted);
+
+            int equal = EqualMask(ciphertext, reencrypted);
+            var key = keyAndCoins[..SymBytes];
+            for (int i = 0; i < SymBytes; i++)
+            {
+                sharedSecret[i] = unchecked((byte)((key[i] & equal) | (rejection[i] & ~equal)));
+            }
+
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(message);
+            CryptographicOperations.ZeroMemory(keyAndCoins);
+            CryptographicOperations.ZeroMemory(rejection);
+            CryptographicOperations.ZeroMemory(reencrypted);
+        }
+    }
+
+    /// <summary>K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with t̂ already decoded.</summary>
+    [SkipLocalsInit]
+    private void Encrypt(ReadOnlySpan<short> t, ReadOnlySpan<byte> rho, ReadOnlySpan<byte> message, ReadOnlySpan<byte> coins, Span<byte> ciphertext)
+    {
+        int k = _k;
+        Span<short> matrix = stackalloc short[MaxK * MaxK * N];
+        Span<short> noise = stackalloc short[((2 * MaxK) + 1) * N];
+        Span<short> u = stackalloc short[MaxK * N];
+        Span<short> v = stackalloc short[N];
+        Span<short> m = stackalloc short[N];
+        matrix = matrix[..(k * k * N)];
+        noise = noise[..(((2 * k) + 1) * N)];
+        u = u[..(k * N)];
+        try
+        {
+            SampleMatrix(rho, transposed: true, matrix);
+            SampleNoise(coins, 0, noise);
+            var r = noise[..(k * N)];
+            var e1 = noise.Slice(k * N, k * N);
+            var e2 = noise.Slice(2 * k * N, N);
+            for (int i = 0; i < k; i++)
+            {
+                Ntt(r.Slice(i * N, N));
+            }
+
+            for (int i = 0; i < k; i++)
+            {
+                var ui = u.Slice(i * N, N);
+                BaseMulAccumulate(ui, matrix.Slice(i * k * N, k * N), r, k);
+                InvNtt(ui);
+            }
+
+            MlKemPoly.Add(u, e1);
+            Reduce(u);
+
+            BaseMulAccumulate(v, t, r, k);
+            InvNtt(v);
+            MlKemPoly.FromMessage(message, m);
+            MlKemPoly.Add(v, e2);
+            MlKemPoly.Add(v, m);
+            Reduce(v);
+
+            for (int i = 0; i < k; i++)
+            {
+                MlKemPoly.CompressEncode(u.Slice(i * N, N), _du, ciphertext.Slice(32 * _du * i, 32 * _du));
+            }
+
+            MlKemPoly.CompressEncode(v, _dv, ciphertext.Slice(32 * _du * k, 32 * _dv));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(noise));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(u));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(v));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(m));
+        }
+    }
+
+    /// <summary>K-PKE.Decrypt(dk_PKE, c) (FIPS 203 Algorithm 15).</summary>
+    [SkipLocalsInit]
+    private void Decrypt(ReadOnlySpan<byte> secretPke, ReadOnlySpan<byte> ciphertext, Span<byte> message)
+    {
+        int k = _k;
+        Span<short> s = stackalloc short[MaxK * N];
+        Span<short> u = stackalloc short[MaxK * N];
+        Span<short> w = stackalloc short[N];
+        Span<short> v = stackalloc short[N];
+        s = s[..(k * N)];
+        u = u[..(k * N)];
+        try
+        {
+            for (int i = 0; i < k; i++)
+            {
+                MlKemPoly.Decode12(secretPke.Slice(i * PolyBytes, PolyBytes), s.Slice(i * N, N));
+                var ui = u.Slice(i * N, N);
+                MlKemPoly.DecodeDecompress(ciphertext.Slice(32 * _du * i, 32 * _du), _du, ui);
+                Ntt(ui);
+            }
+
+            BaseMulAccumulate(w, s, u, k);
+            InvNtt(w);
+            MlKemPoly.DecodeDecompress(ciphertext.Slice(32 * _du * k, 32 * _dv), _dv, v);
+            MlKemPoly.SubtractFrom(w, v);
+            Reduce(w);
+            MlKemPoly.ToMessage(w, message);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(s));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(u));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(w));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(v));
+        }
+    }
+
+    private bool TryDecodePublicKey(ReadOnlySpan<byte> publicKey, Span<short> t)
+    {
+        bool valid = true;
+        for (int i = 0; i < _k; i++)
+        {
+            valid &= MlKemPoly.Decode12(publicKey.Slice(i * PolyBytes, PolyBytes), t.Slice(i * N, N));
+        }
+
+        return valid;
+    }
+
+    /// <summary>
+    /// Â (or Âᵀ) in NTT form, row-major: entry (i, j) is SampleNTT(ρ ‖ j ‖ i), or SampleNTT(ρ ‖ i ‖ j) when
+    /// <paramref name="transposed"/>, so that row i times a vector is row i of Â·v (or Âᵀ·v).
+    /// </summary>
+    [SkipLocalsInit]
+    private void SampleMatrix(ReadOnlySpan<byte> rho, bool transposed, Span<short> matrix)
+    {
+        int k = _k;
+        int entries = k * k;
+        const int rate = Keccak.Shake128Rate;
+        Span<byte> stream = stackalloc byte[4 * XofBlocks * rate];
+        if (!_vectorized)
+        {
+            for (int e = 0; e < entries; e++)
+            {
+                KeccakState state = default;
+                ushort suffix = Suffix(e);
+                Keccak.AbsorbFinal(ref state, rate, rho, [unchecked((byte)suffix), (byte)(suffix >> 8)], Keccak.ShakeDomain);
+                var poly = matrix.Slice(e * N, N);
+                var bytes = stream[..(XofBlocks * rate)];
+                Keccak.SqueezeBlocks(ref state, rate, bytes);
+                int count = MlKemPoly.RejectionSample(poly, 0, bytes);
+                while (count < N)
+                {
+                    Keccak.SqueezeBlocks(ref state, rate, bytes[..rate]);
+                    count = MlKemPoly.RejectionSample(poly, count, bytes[..rate]);
+                }
+            }
+
+            return;
+        }
+
+        Span<int> counts = stackalloc int[4];
+        var out0 = stream[..(XofBlocks * rate)];
+        var out1 = stream.Slice(XofBlocks * rate, XofBlocks * rate);
+        var out2 = stream.Slice(2 * XofBlocks * rate, XofBlocks * rate);
+        var out3 = stream.Slice(3 * XofBlocks * rate, XofBlocks * rate);
+        for (int first = 0; first < entries; first += 4)
+        {
+            int lanes = Math.Min(4, entries - first);
+            KeccakState4 state = default;
+            Keccak.AbsorbShake128x4(ref state, rho, Suffix(first), Suffix(first + 1), Suffix(first + 2), Suffix(first + 3));
+            for (int b = 0; b < XofBlocks; b++)
+            {
+                Keccak.SqueezeBlock4(ref state, rate, out0[(b * rate)..], out1[(b * rate)..], out2[(b * rate)..], out3[(b * rate)..]);
+            }
+
+            bool done = true;
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                counts[lane] = MlKemPoly.RejectionSample(matrix.Slice((first + lane) * N, N), 0, stream.Slice(lane * XofBlocks * rate, XofBlocks * rate));
+                done &= counts[lane] == N;
+            }
+
+            while (!done)
+            {
+                Keccak.SqueezeBlock4(ref state, rate, out0, out1, out2, out3);
+                done = true;
+                for (int lane = 0; lane < lanes; lane++)
+                {
+                    counts[lane] = MlKemPoly.RejectionSample(matrix.Slice((first + lane) * N, N), counts[lane], stream.Slice(lane * XofBlocks * rate, rate));
+                    done &= counts[lane] == N;
+                }
+            }
+        }
+
+        int Row(int entry) => entry / k;
+
+        int Column(int entry) => entry % k;
+
+        // XOF input bytes 32 and 33 as a little-endian ushort; entries past the end repeat the last one.
+        ushort Suffix(int entry)
+        {
+            entry = Math.Min(entry, entries - 1);
+            int i = Row(entry), j = Column(entry);
+            return transposed ? (ushort)(i | (j << 8)) : (ushort)(j | (i << 8));
+        }
+    }
+
+    /// <summary>
+    /// CBD_2(PRF(seed, firstNonce + n)) for each polynomial n of <paramref name="polys"/> (FIPS 203 Algorithms 13
+    /// and 14 draw s, e and r, e1, e2 this way, nonces counting up from 0).
+    /// </summary>
+    [SkipLocalsInit]
+    private void SampleNoise(ReadOnlySpan<byte> seed, int firstNonce, Span<short> polys)
+    {
+        int count = polys.Length / N;
+        const int rate = Keccak.Shake256Rate;
+        const int bytesPerPoly = 64 * 2;
+        Span<byte> stream = stackalloc byte[4 * rate];
+        try
+        {
+            if (!_vectorized)
+            {
+                for (int n = 0; n < count; n++)
+                {
+                    Keccak.Shake256(seed, [(byte)(firstNonce + n)], stream[..bytesPerPoly]);
+                    MlKemPoly.SampleCbd2(stream, polys.Slice(n * N, N));
+                }
+
+                return;
+            }
+
+            for (int first = 0; first < count; first += 4)
+            {
+                int lanes = Math.Min(4, count - first);
+                byte nonce = (byte)(firstNonce + first);
+                KeccakState4 state = default;
+                Keccak.AbsorbShake256x4(ref state, seed, nonce, (byte)(nonce + 1), (byte)(nonce + 2), (byte)(nonce + 3));
+                Keccak.SqueezeBlock4(ref state, rate, stream[..rate], stream.Slice(rate, rate), stream.Slice(2 * rate, rate), stream.Slice(3 * rate, rate));
+                Keccak.Clear(ref state);
+                for (int lane = 0; lane < lanes; lane++)
+                {
+                    MlKemPoly.SampleCbd2(stream.Slice(lane * rate, bytesPerPoly), polys.Slice((first + lane) * N, N));
+                }
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(stream);
+        }
+    }
+
+    private void Ntt(Span<short> poly)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.Ntt(poly);
+        }
+        else
+        {
+            MlKemPoly.NttScalar(poly);
+        }
+    }
+
+    private void InvNtt(Span<short> poly)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.InvNtt(poly);
+        }
+        else
+        {
+            MlKemPoly.InvNttScalar(poly);
+        }
+    }
+
+    private void BaseMulAccumulate(Span<short> result, ReadOnlySpan<short> a, ReadOnlySpan<short> b, int count)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.BaseMulAccumulate(result, a, b, count);
+        }
+        else
+        {
+            MlKemPoly.BaseMulAccumulateScalar(result, a, b, count);
+        }
+    }
+
+    private void Reduce(Span<short> polys)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.Reduce(polys);
+        }
+        else
+        {
+            MlKemPoly.ReduceScalar(polys);
+        }
+    }
+
+    /// <summary>All ones when <paramref name="a"/> and <paramref name="b"/> (same length) are equal, else zero; constant time.</summary>
+    private static int EqualMask(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int difference = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            difference |= a[i] ^ b[i];
+        }
+
+        return (difference - 1) >> 31;
+    }
+}

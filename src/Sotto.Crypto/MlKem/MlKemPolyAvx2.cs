@@ -1,0 +1,332 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sotto.Crypto;
+
+/// <summary>
+/// AVX2 forms of the <see cref="MlKemPoly"/> kernels: sixteen 16-bit coefficients per vector, Montgomery
+/// multiplication by <c>vpmulhw</c>/<c>vpmullw</c> (as in the pq-crystals AVX2 code, with precomputed ζ·q^-1), and
+/// coefficients in FIPS 203's order in memory, so these kernels and the scalar ones are interchangeable.
+/// </summary>
+/// <remarks>
+/// The NTT's layers with distance ≥ 16 pair whole vectors. The three layers with distance 8, 4 and 2 pair halves,
+/// quarters and 32-bit pairs of two neighbouring vectors x, y: each is gathered into (lo, hi) so that lane i of lo
+/// and lane i of hi are a butterfly, and scattered back after it:
+/// <code>
+///   distance 8   lo = [x.lo128, y.lo128]        hi = [x.hi128, y.hi128]          (vperm2i128)
+///   distance 4   lo = [x.q0, y.q0 | x.q2, y.q2]  hi = [x.q1, y.q1 | x.q3, y.q3]    (vpunpck[lh]qdq)
+///   distance 2   as distance 4 after swapping the middle 32-bit words of each 128-bit half (vpshufd 0xD8)
+/// </code>
+/// The twiddle vectors of those layers are built once by applying the same gathers to each coefficient's ζ index
+/// (<see cref="LowLayerZetas"/>), so table and code cannot disagree. Only called when <see cref="Avx2.IsSupported"/>.
+/// </remarks>
+internal static class MlKemPolyAvx2
+{
+    private const int N = MlKemPoly.N;
+
+    /// <summary>
+    /// Twiddles of the NTT layers with distance 8, 4, 2 (forward, then inverse) for each of the eight vector pairs:
+    /// [layer][pair] → (ζ, ζ·q^-1), flattened as 6 × 8 × 2 vectors of 16 shorts.
+    /// </summary>
+    private static readonly short[] LowLayerZetas = BuildLowLayerZetas();
+
+    /// <summary>For each of the 16 vectors of an NTT-domain polynomial: R at even lanes, ±γ (Montgomery form) at odd lanes.</summary>
+    private static readonly short[] BaseMulZetas = BuildBaseMulZetas();
+
+    private static ReadOnlySpan<byte> SwapPairsMask =>
+    [
+        2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+        2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+    ];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> FqMul(Vector256<short> a, Vector256<short> b, Vector256<short> bQInv)
+    {
+        var high = Avx2.MultiplyHigh(a, b);
+        var t = Avx2.MultiplyLow(a, bQInv);
+        return Avx2.Subtract(high, Avx2.MultiplyHigh(t, Vector256.Create(MlKemPoly.Q)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> FqMul(Vector256<short> a, Vector256<short> b) =>
+        FqMul(a, b, Avx2.MultiplyLow(b, Vector256.Create(MlKemPoly.QInv)));
+
+    /// <summary>Barrett reduction to roughly [−q/2, q/2] (pq-crystals <c>red16</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Barrett(Vector256<short> a)
+    {
+        var t = Avx2.MultiplyHigh(a, Vector256.Create(MlKemPoly.BarrettMultiplier));
+        t = Avx2.MultiplyHighRoundScale(t, Vector256.Create((short)32));
+        return Avx2.Subtract(a, Avx2.MultiplyLow(t, Vector256.Create(MlKemPoly.Q)));
+    }
+
+    // ---- The gathers of the three low layers (each is undone by Scatter with the same distance) ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather8(Vector256<short> x, Vector256<short> y, out Vector256<short> lo, out Vector256<short> hi)
+    {
+        lo = Avx2.Permute2x128(x, y, 0x20);
+        hi = Avx2.Permute2x128(x, y, 0x31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather4(Vector256<short> x, Vector256<short> y, out Vector256<short> lo, out Vector256<short> hi)
+    {
+        lo = Avx2.UnpackLow(x.AsInt64(), y.AsInt64()).AsInt16();
+        hi = Avx2.UnpackHigh(x.AsInt64(), y.AsInt64()).AsInt16();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather2(Vector256<short> x, Vector256<short> y, out Vector256<short> lo, out Vector256<short> hi) =>
+        Gather4(Avx2.Shuffle(x.AsInt32(), 0xD8).AsInt16(), Avx2.Shuffle(y.AsInt32(), 0xD8).AsInt16(), out lo, out hi);
+
+    // Gather8 is its own inverse on (lo, hi); Gather4's inverse is Gather4; Gather2's is Gather4 then the word swap.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scatter2(Vector256<short> lo, Vector256<short> hi, out Vector256<short> x, out Vector256<short> y)
+    {
+        Gather4(lo, hi, out var xs, out var ys);
+        x = Avx2.Shuffle(xs.AsInt32(), 0xD8).AsInt16();
+        y = Avx2.Shuffle(ys.AsInt32(), 0xD8).AsInt16();
+    }
+
+    // ---- Transforms ----
+
+    internal static void Ntt(Span<short> poly)
+    {
+        ref short r = ref MemoryMarshal.GetReference(poly[..N]);
+        var zetas = MlKemPoly.Zetas;
+
+        int k = 1;
+        for (int len = 128; len >= 16; len >>= 1)
+        {
+            for (int start = 0; start < N; start += 2 * len)
+            {
+                short zeta = zetas[k++];
+                var z = Vector256.Create(zeta);
+                var zq = Vector256.Create(unchecked((short)(zeta * MlKemPoly.QInv)));
+                for (int j = start; j < start + len; j += 16)
+                {
+                    var a = Vector256.LoadUnsafe(ref r, (nuint)j);
+                    var b = Vector256.LoadUnsafe(ref r, (nuint)(j + len));
+                    var t = FqMul(b, z, zq);
+                    Avx2.Subtract(a, t).StoreUnsafe(ref r, (nuint)(j + len));
+                    Avx2.Add(a, t).StoreUnsafe(ref r, (nuint)j);
+                }
+            }
+        }
+
+        ref short tw = ref MemoryMarshal.GetArrayDataReference(LowLayerZetas);
+        for (int pair = 0; pair < 8; pair++)
+        {
+            var x = Vector256.LoadUnsafe(ref r, (nuint)(32 * pair));
+            var y = Vector256.LoadUnsafe(ref r, (nuint)((32 * pair) + 16));
+
+            Gather8(x, y, out var lo, out var hi);
+            ForwardButterfly(ref lo, ref hi, ref tw, 0, pair);
+            Gather8(lo, hi, out x, out y);
+
+            Gather4(x, y, out lo, out hi);
+            ForwardButterfly(ref lo, ref hi, ref tw, 1, pair);
+            Gather4(lo, hi, out x, out y);
+
+            Gather2(x, y, out lo, out hi);
+            ForwardButterfly(ref lo, ref hi, ref tw, 2, pair);
+            Scatter2(lo, hi, out x, out y);
+
+            Barrett(x).StoreUnsafe(ref r, (nuint)(32 * pair));
+            Barrett(y).StoreUnsafe(ref r, (nuint)((32 * pair) + 16));
+        }
+    }
+
+    internal static void InvNtt(Span<short> poly)
+    {
+        ref short r = ref MemoryMarshal.GetReference(poly[..N]);
+        var zetas = MlKemPoly.Zetas;
+
+        ref short tw = ref MemoryMarshal.GetArrayDataReference(LowLayerZetas);
+        for (int pair = 0; pair < 8; pair++)
+        {
+            var x = Vector256.LoadUnsafe(ref r, (nuint)(32 * pair));
+            var y = Vector256.LoadUnsafe(ref r, (nuint)((32 * pair) + 16));
+
+            Gather2(x, y, out var lo, out var hi);
+            InverseButterfly(ref lo, ref hi, ref tw, 3, pair);
+            Scatter2(lo, hi, out x, out y);
+
+            Gather4(x, y, out lo, out hi);
+            InverseButterfly(ref lo, ref hi, ref tw, 4, pair);
+            Gather4(lo, hi, out x, out y);
+
+            Gather8(x, y, out lo, out hi);
+            InverseButterfly(ref lo, ref hi, ref tw, 5, pair);
+            Gather8(lo, hi, out x, out y);
+
+            x.StoreUnsafe(ref r, (nuint)(32 * pair));
+            y.StoreUnsafe(ref r, (nuint)((32 * pair) + 16));
+        }
+
+        for (int len = 16; len <= 128; len <<= 1)
+        {
+            for (int start = 0; start < N; start += 2 * len)
+            {
+                short zeta = zetas[(N / len) - 1 - (start / (2 * len))];
+                var z = Vector256.Create(zeta);
+                var zq = Vector256.Create(unchecked((short)(zeta * MlKemPoly.QInv)));
+                for (int j = start; j < start + len; j += 16)
+                {
+                    var a = Vector256.LoadUnsafe(ref r, (nuint)j);
+                    var b = Vector256.LoadUnsafe(ref r, (nuint)(j + len));
+                    Barrett(Avx2.Add(a, b)).StoreUnsafe(ref r, (nuint)j);
+                    FqMul(Avx2.Subtract(b, a), z, zq).StoreUnsafe(ref r, (nuint)(j + len));
+                }
+            }
+        }
+
+        var f = Vector256.Create(MlKemPoly.InvNttFactor);
+        var fq = Vector256.Create(unchecked((short)(MlKemPoly.InvNttFactor * MlKemPoly.QInv)));
+        for (int j = 0; j < N; j += 16)
+        {
+            FqMul(Vector256.LoadUnsafe(ref r, (nuint)j), f, fq).StoreUnsafe(ref r, (nuint)j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardButterfly(ref Vector256<short> lo, ref Vector256<short> hi, ref short tw, int layer, int pair)
+    {
+        nuint at = (nuint)(((layer * 8) + pair) * 32);
+        var t = FqMul(hi, Vector256.LoadUnsafe(ref tw, at), Vector256.LoadUnsafe(ref tw, at + 16));
+        hi = Avx2.Subtract(lo, t);
+        lo = Avx2.Add(lo, t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InverseButterfly(ref Vector256<short> lo, ref Vector256<short> hi, ref short tw, int layer, int pair)
+    {
+        nuint at = (nuint)(((layer * 8) + pair) * 32);
+        var t = lo;
+        lo = Barrett(Avx2.Add(t, hi));
+        hi = FqMul(Avx2.Subtract(hi, t), Vector256.LoadUnsafe(ref tw, at), Vector256.LoadUnsafe(ref tw, at + 16));
+    }
+
+    /// <summary>
+    /// Σ_j a[j] ∘ b[j] times R^-1. Per vector, with s() swapping neighbouring coefficients: T = Σ a·b and
+    /// U = Σ a·s(b) (Montgomery products), then W = T·[R, γ] gives c0 = W + s(W) at even lanes and c1 = U + s(U)
+    /// at odd lanes (FIPS 203 Algorithm 12: c0 = a0·b0 + a1·b1·γ, c1 = a0·b1 + a1·b0).
+    /// </summary>
+    internal static void BaseMulAccumulate(Span<short> result, ReadOnlySpan<short> a, ReadOnlySpan<short> b, int count)
+    {
+        ref short rr = ref MemoryMarshal.GetReference(result[..N]);
+        ref short ra = ref MemoryMarshal.GetReference(a[..(count * N)]);
+        ref short rb = ref MemoryMarshal.GetReference(b[..(count * N)]);
+        ref short rz = ref MemoryMarshal.GetArrayDataReference(BaseMulZetas);
+        var swap = Vector256.Create(SwapPairsMask);
+        for (int i = 0; i < N; i += 16)
+        {
+            var t = Vector256<short>.Zero;
+            var u = Vector256<short>.Zero;
+            for (int p = 0; p < count; p++)
+            {
+                nuint at = (nuint)((p * N) + i);
+                var x = Vector256.LoadUnsafe(ref ra, at);
+                var y = Vector256.LoadUnsafe(ref rb, at);
+                t = Avx2.Add(t, FqMul(x, y));
+                u = Avx2.Add(u, FqMul(x, Avx2.Shuffle(y.AsByte(), swap).AsInt16()));
+            }
+
+            var w = FqMul(t, Vector256.LoadUnsafe(ref rz, (nuint)(2 * i)), Vector256.LoadUnsafe(ref rz, (nuint)((2 * i) + 16)));
+            var c0 = Avx2.Add(w, Avx2.Shuffle(w.AsByte(), swap).AsInt16());
+            var c1 = Avx2.Add(u, Avx2.Shuffle(u.AsByte(), swap).AsInt16());
+            Barrett(Avx2.Blend(c0, c1, 0xAA)).StoreUnsafe(ref rr, (nuint)i);
+        }
+    }
+
+    internal static void Reduce(Span<short> polys)
+    {
+        ref short r = ref MemoryMarshal.GetReference(polys);
+        int i = 0;
+        for (; i + 16 <= polys.Length; i += 16)
+        {
+            Barrett(Vector256.LoadUnsafe(ref r, (nuint)i)).StoreUnsafe(ref r, (nuint)i);
+        }
+
+        MlKemPoly.ReduceScalar(polys[i..]);
+    }
+
+    // ---- Tables ----
+
+    private static short[] BuildLowLayerZetas()
+    {
+        var table = new short[6 * 8 * 32];
+        if (!Avx2.IsSupported)
+        {
+            return table;
+        }
+
+        var zetas = MlKemPoly.Zetas;
+        Span<short> indices = stackalloc short[32];
+        Span<short> lanes = stackalloc short[16];
+        for (int layer = 0; layer < 6; layer++)
+        {
+            // Layers 0-2: forward distances 8, 4, 2; layers 3-5: inverse distances 2, 4, 8.
+            int distance = layer < 3 ? 8 >> layer : 2 << (layer - 3);
+
+            for (int pair = 0; pair < 8; pair++)
+            {
+                for (int c = 0; c < 32; c++)
+                {
+                    indices[c] = (short)((32 * pair) + c);
+                }
+
+                var x = Vector256.Create<short>(indices[..16]);
+                var y = Vector256.Create<short>(indices[16..]);
+                Vector256<short> lo;
+                switch (distance)
+                {
+                    case 8:
+                        Gather8(x, y, out lo, out _);
+                        break;
+                    case 4:
+                        Gather4(x, y, out lo, out _);
+                        break;
+                    default:
+                        Gather2(x, y, out lo, out _);
+                        break;
+                }
+
+                lo.CopyTo(lanes);
+                int at = ((layer * 8) + pair) * 32;
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    int group = lanes[lane] / (2 * distance);
+                    // Forward layers count ζ indices up from N/(2·distance), inverse ones down from N/distance − 1.
+                    short zeta = layer < 3 ? zetas[(N / (2 * distance)) + group] : zetas[(N / distance) - 1 - group];
+                    table[at + lane] = zeta;
+                    table[at + 16 + lane] = unchecked((short)(zeta * MlKemPoly.QInv));
+                }
+            }
+        }
+
+        return table;
+    }
+
+    private static short[] BuildBaseMulZetas()
+    {
+        var zetas = MlKemPoly.Zetas;
+        var table = new short[N * 2];
+        for (int v = 0; v < N / 16; v++)
+        {
+            for (int lane = 0; lane < 16; lane++)
+            {
+                int pair = (8 * v) + (lane / 2);
+                short gamma = (pair & 1) == 0 ? zetas[64 + (pair / 2)] : (short)-zetas[64 + (pair / 2)];
+                short value = (lane & 1) == 0 ? MlKemPoly.Mont : gamma;
+                table[(32 * v) + lane] = value;
+                table[(32 * v) + 16 + lane] = unchecked((short)(value * MlKemPoly.QInv));
+            }
+        }
+
+        return table;
+    }
+}

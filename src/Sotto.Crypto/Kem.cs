@@ -117,11 +117,24 @@ public sealed class MlKem
     /// secret key, or a secret key whose stored hash of the public key is wrong (FIPS 203 §7.3); a tampered
     /// ciphertext of the right size yields a pseudo-random secret.
     /// </summary>
-    public bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    public bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret) =>
+        TryDecapsulateAndHashCiphertext(secretKey, ciphertext, sharedSecret, default);
+
+    /// <summary>
+    /// <see cref="TryDecapsulate"/>, also writing SHA3-256 of
+    /// the ciphertext to <paramref name="ciphertextHash"/> (32 bytes) unless it is empty: Kyber's key derivation
+    /// needs it, and the engine computes it alongside its own hashes.
+    /// </summary>
+    internal bool TryDecapsulateAndHashCiphertext(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret, Span<byte> ciphertextHash)
     {
         Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
+        if (!ciphertextHash.IsEmpty)
+        {
+            Error.CheckLength(ciphertextHash, 32, nameof(ciphertextHash));
+        }
+
         return secretKey.Length == SecretKeySize && ciphertext.Length == CiphertextSize &&
-            _engine.TryDecapsulate(secretKey, ciphertext, sharedSecret);
+            _engine.TryDecapsulate(secretKey, ciphertext, sharedSecret, ciphertextHash);
     }
 }
 
@@ -196,14 +209,15 @@ public static class Kyber1024
     {
         Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
         Span<byte> ss = stackalloc byte[MlKem.SharedSecretSize];
+        Span<byte> ctHash = stackalloc byte[32];
         try
         {
-            if (!MlKem.MlKem1024.TryDecapsulate(secretKey, ciphertext, ss))
+            if (!MlKem.MlKem1024.TryDecapsulateAndHashCiphertext(secretKey, ciphertext, ss, ctHash))
             {
                 return false;
             }
 
-            Kdf(ss, ciphertext, sharedSecret);
+            Digest.Shake256(ss, ctHash, sharedSecret);
             return true;
         }
         finally

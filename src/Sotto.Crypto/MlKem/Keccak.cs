@@ -236,6 +236,63 @@ internal static class Keccak
         }
     }
 
+    /// <summary>
+    /// Up to four independent rate-136 sponges (SHA3-256 or SHAKE256, chosen per lane by its domain byte) side by
+    /// side: each lane hashes <c>prefix ‖ message</c> into its output (at most 136 bytes; an empty output leaves the
+    /// lane unused). The lanes' inputs may differ in length.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static void Rate136x4(scoped in Rate136Lane lane0, scoped in Rate136Lane lane1, scoped in Rate136Lane lane2, scoped in Rate136Lane lane3)
+    {
+        const int rate = Shake256Rate;
+        int blocks = Math.Max(Math.Max(lane0.Blocks, lane1.Blocks), Math.Max(lane2.Blocks, lane3.Blocks));
+        KeccakState4 state = default;
+        Span<byte> block = stackalloc byte[4 * rate];
+        try
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                lane0.FillBlock(b, block[..rate]);
+                lane1.FillBlock(b, block.Slice(rate, rate));
+                lane2.FillBlock(b, block.Slice(2 * rate, rate));
+                lane3.FillBlock(b, block.Slice(3 * rate, rate));
+                for (int i = 0; i < rate / 8; i++)
+                {
+                    state[i] ^= Vector256.Create(
+                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice(8 * i, 8)),
+                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice(rate + (8 * i), 8)),
+                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice((2 * rate) + (8 * i), 8)),
+                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice((3 * rate) + (8 * i), 8)));
+                }
+
+                Permute4(ref state);
+                ExtractIfLast(ref state, 0, b, lane0);
+                ExtractIfLast(ref state, 1, b, lane1);
+                ExtractIfLast(ref state, 2, b, lane2);
+                ExtractIfLast(ref state, 3, b, lane3);
+            }
+        }
+        finally
+        {
+            Clear(ref state);
+            CryptographicOperations.ZeroMemory(block);
+        }
+
+        static void ExtractIfLast(ref KeccakState4 state, int t, int block, scoped in Rate136Lane lane)
+        {
+            if (block != lane.Blocks - 1)
+            {
+                return;
+            }
+
+            var output = lane.Output;
+            for (int i = 0; i < output.Length; i++)
+            {
+                output[i] = unchecked((byte)(state[i >> 3].GetElement(t) >> (8 * (i & 7))));
+            }
+        }
+    }
+
     /// <summary>Keccak-f[1600] on one state.</summary>
     internal static void Permute(ref KeccakState state) => PermuteScalar(ref state);
 
@@ -806,5 +863,66 @@ internal static class Keccak
         state[22] = asi;
         state[23] = aso;
         state[24] = asu;
+    }
+}
+
+/// <summary>One lane of <see cref="Keccak.Rate136x4"/>: input <c>prefix ‖ message</c>, a domain byte, an output.</summary>
+internal readonly ref struct Rate136Lane
+{
+    private readonly ReadOnlySpan<byte> _prefix;
+    private readonly ReadOnlySpan<byte> _message;
+    private readonly byte _domain;
+
+    internal Rate136Lane(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> message, byte domain, Span<byte> output)
+    {
+        if (output.Length > Keccak.Shake256Rate)
+        {
+            Error.ThrowArgument(nameof(output), "A rate-136 lane squeezes one block at most.");
+        }
+
+        _prefix = prefix;
+        _message = message;
+        _domain = domain;
+        Output = output;
+    }
+
+    internal Span<byte> Output { get; }
+
+    /// <summary>Absorbing permutations the lane needs (the last one holds the padding); 0 when unused.</summary>
+    internal int Blocks => Output.IsEmpty ? 0 : ((_prefix.Length + _message.Length) / Keccak.Shake256Rate) + 1;
+
+    /// <summary>Block <paramref name="index"/> of the lane's padded input; zeros past its end.</summary>
+    internal void FillBlock(int index, Span<byte> block)
+    {
+        block.Clear();
+        if (index >= Blocks)
+        {
+            return;
+        }
+
+        int start = index * Keccak.Shake256Rate;
+        int end = Math.Min(start + Keccak.Shake256Rate, _prefix.Length + _message.Length);
+        for (int at = start; at < end;)
+        {
+            int n;
+            if (at < _prefix.Length)
+            {
+                n = Math.Min(_prefix.Length, end) - at;
+                _prefix.Slice(at, n).CopyTo(block[(at - start)..]);
+            }
+            else
+            {
+                n = end - at;
+                _message.Slice(at - _prefix.Length, n).CopyTo(block[(at - start)..]);
+            }
+
+            at += n;
+        }
+
+        if (index == Blocks - 1)
+        {
+            block[end - start] ^= _domain;
+            block[Keccak.Shake256Rate - 1] ^= 0x80;
+        }
     }
 }

@@ -154,10 +154,11 @@ internal sealed class MlKemEngine
     /// <summary>
     /// ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) after the §7.3 hash check; <see langword="false"/>
     /// when H(ek) stored in dk does not match ek stored in dk. A ciphertext that fails re-encryption yields the
-    /// implicit-rejection secret J(z ‖ c), selected in constant time.
+    /// implicit-rejection secret J(z ‖ c), selected in constant time. When <paramref name="ciphertextHash"/> is not
+    /// empty it receives SHA3-256(c) (Kyber's key derivation needs it), computed alongside H(ek) and J(z ‖ c).
     /// </summary>
     [SkipLocalsInit]
-    internal bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    internal bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret, Span<byte> ciphertextHash = default)
     {
         int k = _k;
         var secretPke = secretKey[..(k * PolyBytes)];
@@ -166,12 +167,6 @@ internal sealed class MlKemEngine
         var z = secretKey[^SymBytes..];
 
         Span<byte> hash = stackalloc byte[SymBytes];
-        Keccak.Sha3_256(publicKey, hash);
-        if (!CryptographicOperations.FixedTimeEquals(hash, publicKeyHash))
-        {
-            return false;
-        }
-
         Span<byte> message = stackalloc byte[SymBytes];
         Span<byte> keyAndCoins = stackalloc byte[2 * SymBytes];
         Span<byte> rejection = stackalloc byte[SymBytes];
@@ -179,9 +174,32 @@ internal sealed class MlKemEngine
         Span<short> t = stackalloc short[MaxK * N];
         try
         {
+            // The three long hashes are independent: one four-way sponge pass when vectorized.
+            if (_vectorized)
+            {
+                Keccak.Rate136x4(
+                    new Rate136Lane(publicKey, [], Keccak.Sha3Domain, hash),
+                    new Rate136Lane(z, ciphertext, Keccak.ShakeDomain, rejection),
+                    new Rate136Lane(ciphertext, [], Keccak.Sha3Domain, ciphertextHash),
+                    default);
+            }
+            else
+            {
+                Keccak.Sha3_256(publicKey, hash);
+                Keccak.Shake256(z, ciphertext, rejection);
+                if (!ciphertextHash.IsEmpty)
+                {
+                    Keccak.Sha3_256(ciphertext, ciphertextHash);
+                }
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(hash, publicKeyHash))
+            {
+                return false;
+            }
+
             Decrypt(secretPke, ciphertext, message);
             Keccak.Sha3_512(message, publicKeyHash, keyAndCoins);
-            Keccak.Shake256(z, ciphertext, rejection);
 
             t = t[..(k * N)];
             _ = TryDecodePublicKey(publicKey, t);
@@ -361,7 +379,7 @@ internal sealed class MlKemEngine
             bool done = true;
             for (int lane = 0; lane < lanes; lane++)
             {
-                counts[lane] = MlKemPoly.RejectionSample(matrix.Slice((first + lane) * N, N), 0, stream.Slice(lane * XofBlocks * rate, XofBlocks * rate));
+                counts[lane] = MlKemPolyAvx2.RejectionSample(matrix.Slice((first + lane) * N, N), 0, stream.Slice(lane * XofBlocks * rate, XofBlocks * rate));
                 done &= counts[lane] == N;
             }
 
@@ -371,7 +389,7 @@ internal sealed class MlKemEngine
                 done = true;
                 for (int lane = 0; lane < lanes; lane++)
                 {
-                    counts[lane] = MlKemPoly.RejectionSample(matrix.Slice((first + lane) * N, N), counts[lane], stream.Slice(lane * XofBlocks * rate, rate));
+                    counts[lane] = MlKemPolyAvx2.RejectionSample(matrix.Slice((first + lane) * N, N), counts[lane], stream.Slice(lane * XofBlocks * rate, rate));
                     done &= counts[lane] == N;
                 }
             }
@@ -424,7 +442,7 @@ internal sealed class MlKemEngine
                 Keccak.Clear(ref state);
                 for (int lane = 0; lane < lanes; lane++)
                 {
-                    MlKemPoly.SampleCbd2(stream.Slice(lane * rate, bytesPerPoly), polys.Slice((first + lane) * N, N));
+                    MlKemPolyAvx2.SampleCbd2(stream.Slice(lane * rate, bytesPerPoly), polys.Slice((first + lane) * N, N));
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -34,6 +35,9 @@ internal static class MlKemPolyAvx2
 
     /// <summary>For each of the 16 vectors of an NTT-domain polynomial: R at even lanes, ±γ (Montgomery form) at odd lanes.</summary>
     private static readonly short[] BaseMulZetas = BuildBaseMulZetas();
+
+    /// <summary>For each 8-bit mask: the byte shuffle that moves the selected 16-bit words, in order, to the front.</summary>
+    private static readonly byte[] CompactShuffles = BuildCompactShuffles();
 
     private static ReadOnlySpan<byte> SwapPairsMask =>
     [
@@ -254,6 +258,66 @@ internal static class MlKemPolyAvx2
         MlKemPoly.ReduceScalar(polys[i..]);
     }
 
+    /// <summary>
+    /// <see cref="MlKemPoly.RejectionSample"/> (same contract, same output) eight candidates at a time: twelve bytes
+    /// spread into eight 16-bit words, compared with q, and the accepted words moved to the front by a byte shuffle
+    /// chosen by the 8-bit acceptance mask (<see cref="CompactShuffles"/>, after pq-crystals' <c>rej_uniform_avx</c>).
+    /// The mask indexes memory, which is fine: the bytes are the public matrix seed's XOF stream.
+    /// </summary>
+    internal static int RejectionSample(Span<short> poly, int count, ReadOnlySpan<byte> bytes)
+    {
+        poly = poly[..N];
+        ref byte input = ref MemoryMarshal.GetReference(bytes);
+        ref short output = ref MemoryMarshal.GetReference(poly);
+        ref byte shuffles = ref MemoryMarshal.GetArrayDataReference(CompactShuffles);
+        var spread = Vector128.Create((byte)0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11);
+        var mask12 = Vector128.Create((short)0x0FFF);
+        var bound = Vector128.Create(MlKemPoly.Q);
+        int pos = 0;
+        while (count <= N - 8 && pos + 16 <= bytes.Length)
+        {
+            var words = Ssse3.Shuffle(Vector128.LoadUnsafe(ref input, (nuint)pos), spread).AsInt16();
+            words = Sse2.And(Sse41.Blend(words, Sse2.ShiftRightLogical(words, 4), 0xAA), mask12);
+            var accepted = Sse2.CompareGreaterThan(bound, words);
+            int good = Sse2.MoveMask(Sse2.PackSignedSaturate(accepted, accepted).AsByte()) & 0xFF;
+            var compacted = Ssse3.Shuffle(words.AsByte(), Vector128.LoadUnsafe(ref shuffles, (nuint)(16 * good)));
+            compacted.AsInt16().StoreUnsafe(ref output, (nuint)count);
+            count += BitOperations.PopCount((uint)good);
+            pos += 12;
+        }
+
+        return MlKemPoly.RejectionSample(poly, count, bytes[pos..]);
+    }
+
+    /// <summary>
+    /// <see cref="MlKemPoly.SampleCbd2"/> 32 bytes (64 coefficients) at a time: per byte, pairs of bits are summed,
+    /// then each nibble becomes a − b + 3, and the nibbles are spread to 16-bit coefficients in order.
+    /// </summary>
+    internal static void SampleCbd2(ReadOnlySpan<byte> bytes, Span<short> poly)
+    {
+        ref byte input = ref MemoryMarshal.GetReference(bytes[..128]);
+        ref short output = ref MemoryMarshal.GetReference(poly[..N]);
+        var m55 = Vector256.Create((byte)0x55);
+        var m33 = Vector256.Create((byte)0x33);
+        var m0F = Vector256.Create((byte)0x0F);
+        var three = Vector256.Create((short)3);
+        for (int i = 0; i < 4; i++)
+        {
+            var x = Vector256.LoadUnsafe(ref input, (nuint)(32 * i));
+            var d = Avx2.Add(Avx2.And(x, m55), Avx2.And(Avx2.ShiftRightLogical(x.AsUInt16(), 1).AsByte(), m55));
+            var e = Avx2.Subtract(Avx2.Add(Avx2.And(d, m33), m33), Avx2.And(Avx2.ShiftRightLogical(d.AsUInt16(), 2).AsByte(), m33));
+            var lo = Avx2.And(e, m0F);
+            var hi = Avx2.And(Avx2.ShiftRightLogical(e.AsUInt16(), 4).AsByte(), m0F);
+            var first = Avx2.UnpackLow(lo, hi);
+            var second = Avx2.UnpackHigh(lo, hi);
+            nuint at = (nuint)(64 * i);
+            Avx2.Subtract(Avx2.ConvertToVector256Int16(first.GetLower()), three).StoreUnsafe(ref output, at);
+            Avx2.Subtract(Avx2.ConvertToVector256Int16(second.GetLower()), three).StoreUnsafe(ref output, at + 16);
+            Avx2.Subtract(Avx2.ConvertToVector256Int16(first.GetUpper()), three).StoreUnsafe(ref output, at + 32);
+            Avx2.Subtract(Avx2.ConvertToVector256Int16(second.GetUpper()), three).StoreUnsafe(ref output, at + 48);
+        }
+    }
+
     // ---- Tables ----
 
     private static short[] BuildLowLayerZetas()
@@ -304,6 +368,26 @@ internal static class MlKemPolyAvx2
                     short zeta = layer < 3 ? zetas[(N / (2 * distance)) + group] : zetas[(N / distance) - 1 - group];
                     table[at + lane] = zeta;
                     table[at + 16 + lane] = unchecked((short)(zeta * MlKemPoly.QInv));
+                }
+            }
+        }
+
+        return table;
+    }
+
+    private static byte[] BuildCompactShuffles()
+    {
+        var table = new byte[256 * 16];
+        for (int mask = 0; mask < 256; mask++)
+        {
+            int at = 16 * mask;
+            table.AsSpan(at, 16).Fill(0x80);
+            for (int word = 0; word < 8; word++)
+            {
+                if ((mask >> word & 1) != 0)
+                {
+                    table[at++] = (byte)(2 * word);
+                    table[at++] = (byte)((2 * word) + 1);
                 }
             }
         }

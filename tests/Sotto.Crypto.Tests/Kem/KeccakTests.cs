@@ -92,6 +92,38 @@ public sealed class KeccakTests
     }
 
     [Fact]
+    public void FourWayRate136HashesMatchOneAtATimeSpongesForUnequalLengths()
+    {
+        var rng = new SeededRandom("keccak/rate136x4");
+        var data = new byte[2000];
+        rng.Fill(data);
+        // Lengths around block boundaries (136·k − 1, 136·k, 136·k + 1) and prefixes that end mid-block.
+        int[] lengths = [0, 1, 135, 136, 137, 271, 272, 1568, 1600];
+        foreach (int a in lengths)
+        {
+            foreach (int b in lengths)
+            {
+                var prefix = data.AsSpan(0, Math.Min(a, 200));
+                var message = data.AsSpan(300, b);
+                byte[] sha = new byte[32], shake = new byte[100], other = new byte[32];
+                Keccak.Rate136x4(
+                    new Rate136Lane(data.AsSpan(0, a), [], Keccak.Sha3Domain, sha),
+                    default,
+                    new Rate136Lane(prefix, message, Keccak.ShakeDomain, shake),
+                    new Rate136Lane(message, prefix, Keccak.Sha3Domain, other));
+
+                var expected = new byte[32];
+                Keccak.Sha3_256(data.AsSpan(0, a), expected);
+                Assert.Equal(expected, sha);
+                var expectedShake = new byte[100];
+                Keccak.Shake256(prefix, message, expectedShake);
+                Assert.Equal(expectedShake, shake);
+                Assert.Equal(BouncyCastle(new Sha3Digest(256), [.. message, .. prefix], 32), other);
+            }
+        }
+    }
+
+    [Fact]
     public void EveryFourWayPermutationFormMatchesFourScalarPermutations()
     {
         var rng = new SeededRandom("keccak/permute4");

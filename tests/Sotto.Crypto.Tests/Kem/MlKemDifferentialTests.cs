@@ -177,9 +177,13 @@ public sealed class MlKemDifferentialTests
             Assert.Equal(ss1, ss2);
 
             ct1[rng.Next(ct1.Length)] ^= 0x10;
-            Assert.True(vectorized.TryDecapsulate(sk1, ct1, ss1));
-            Assert.True(scalar.TryDecapsulate(sk1, ct1, ss2));
+            byte[] hash1 = new byte[32], hash2 = new byte[32], expectedHash = new byte[32];
+            Assert.True(vectorized.TryDecapsulate(sk1, ct1, ss1, hash1));
+            Assert.True(scalar.TryDecapsulate(sk1, ct1, ss2, hash2));
             Assert.Equal(ss1, ss2);
+            Digest.Sha3_256(ct1, expectedHash);
+            Assert.Equal(expectedHash, hash1);
+            Assert.Equal(expectedHash, hash2);
         }
     }
 

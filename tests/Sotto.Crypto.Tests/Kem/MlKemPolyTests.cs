@@ -94,6 +94,24 @@ public sealed class MlKemPolyTests
             MlKemPolyAvx2.BaseMulAccumulate(r2, a, b, count);
             AssertCongruent(r1, r2, Q);
 
+            var bytes = new byte[3 * 168];
+            rng.Fill(bytes);
+            r1 = new short[256];
+            r2 = new short[256];
+            // Several blocks, as SampleNTT draws them: the count carries over, and the sampler stops at 256.
+            int c1 = 0, c2 = 0;
+            for (int offset = 0; offset < bytes.Length; offset += 168)
+            {
+                c1 = MlKemPoly.RejectionSample(r1, c1, bytes.AsSpan(offset, 168));
+                c2 = MlKemPolyAvx2.RejectionSample(r2, c2, bytes.AsSpan(offset, 168));
+                Assert.Equal(c1, c2);
+                Assert.Equal(r1[..c1], r2[..c2]);
+            }
+
+            MlKemPoly.SampleCbd2(bytes, r1);
+            MlKemPolyAvx2.SampleCbd2(bytes, r2);
+            Assert.Equal(r1, r2);
+
             input = RandomPoly(rng, 8 * Q / 2, 3);
             scalar = (short[])input.Clone();
             vector = (short[])input.Clone();

@@ -86,7 +86,7 @@ internal sealed class MlKemEngine
             {
                 var ti = t.Slice(i * N, N);
                 BaseMulAccumulate(ti, matrix.Slice(i * k * N, k * N), s, k);
-                MlKemPoly.ToMontgomery(ti);
+                ToMontgomery(ti);
             }
 
             MlKemPoly.Add(t, e);
@@ -94,8 +94,8 @@ internal sealed class MlKemEngine
 
             for (int i = 0; i < k; i++)
             {
-                MlKemPoly.Encode12(t.Slice(i * N, N), publicKey.Slice(i * PolyBytes, PolyBytes));
-                MlKemPoly.Encode12(s.Slice(i * N, N), secretKey.Slice(i * PolyBytes, PolyBytes));
+                Encode12(t.Slice(i * N, N), publicKey.Slice(i * PolyBytes, PolyBytes));
+                Encode12(s.Slice(i * N, N), secretKey.Slice(i * PolyBytes, PolyBytes));
             }
 
             rho.CopyTo(publicKey[(k * PolyBytes)..]);
@@ -260,17 +260,17 @@ internal sealed class MlKemEngine
 
             BaseMulAccumulate(v, t, r, k);
             InvNtt(v);
-            MlKemPoly.FromMessage(message, m);
+            FromMessage(message, m);
             MlKemPoly.Add(v, e2);
             MlKemPoly.Add(v, m);
             Reduce(v);
 
             for (int i = 0; i < k; i++)
             {
-                MlKemPoly.CompressEncode(u.Slice(i * N, N), _du, ciphertext.Slice(32 * _du * i, 32 * _du));
+                CompressEncode(u.Slice(i * N, N), _du, ciphertext.Slice(32 * _du * i, 32 * _du));
             }
 
-            MlKemPoly.CompressEncode(v, _dv, ciphertext.Slice(32 * _du * k, 32 * _dv));
+            CompressEncode(v, _dv, ciphertext.Slice(32 * _du * k, 32 * _dv));
         }
         finally
         {
@@ -296,18 +296,18 @@ internal sealed class MlKemEngine
         {
             for (int i = 0; i < k; i++)
             {
-                MlKemPoly.Decode12(secretPke.Slice(i * PolyBytes, PolyBytes), s.Slice(i * N, N));
+                Decode12(secretPke.Slice(i * PolyBytes, PolyBytes), s.Slice(i * N, N));
                 var ui = u.Slice(i * N, N);
-                MlKemPoly.DecodeDecompress(ciphertext.Slice(32 * _du * i, 32 * _du), _du, ui);
+                DecodeDecompress(ciphertext.Slice(32 * _du * i, 32 * _du), _du, ui);
                 Ntt(ui);
             }
 
             BaseMulAccumulate(w, s, u, k);
             InvNtt(w);
-            MlKemPoly.DecodeDecompress(ciphertext.Slice(32 * _du * k, 32 * _dv), _dv, v);
+            DecodeDecompress(ciphertext.Slice(32 * _du * k, 32 * _dv), _dv, v);
             MlKemPoly.SubtractFrom(w, v);
             Reduce(w);
-            MlKemPoly.ToMessage(w, message);
+            ToMessage(w, message);
         }
         finally
         {
@@ -323,7 +323,7 @@ internal sealed class MlKemEngine
         bool valid = true;
         for (int i = 0; i < _k; i++)
         {
-            valid &= MlKemPoly.Decode12(publicKey.Slice(i * PolyBytes, PolyBytes), t.Slice(i * N, N));
+            valid &= Decode12(publicKey.Slice(i * PolyBytes, PolyBytes), t.Slice(i * N, N));
         }
 
         return valid;
@@ -497,6 +497,81 @@ internal sealed class MlKemEngine
         else
         {
             MlKemPoly.ReduceScalar(polys);
+        }
+    }
+
+    private void CompressEncode(ReadOnlySpan<short> poly, int d, Span<byte> bytes)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.CompressEncode(poly, d, bytes);
+        }
+        else
+        {
+            MlKemPoly.CompressEncode(poly, d, bytes);
+        }
+    }
+
+    private void DecodeDecompress(ReadOnlySpan<byte> bytes, int d, Span<short> poly)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.DecodeDecompress(bytes, d, poly);
+        }
+        else
+        {
+            MlKemPoly.DecodeDecompress(bytes, d, poly);
+        }
+    }
+
+    private void Encode12(ReadOnlySpan<short> poly, Span<byte> bytes)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.Encode12(poly, bytes);
+        }
+        else
+        {
+            MlKemPoly.Encode12(poly, bytes);
+        }
+    }
+
+    private bool Decode12(ReadOnlySpan<byte> bytes, Span<short> poly) =>
+        _vectorized ? MlKemPolyAvx2.Decode12(bytes, poly) : MlKemPoly.Decode12(bytes, poly);
+
+    private void ToMessage(ReadOnlySpan<short> poly, Span<byte> message)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.ToMessage(poly, message);
+        }
+        else
+        {
+            MlKemPoly.ToMessage(poly, message);
+        }
+    }
+
+    private void FromMessage(ReadOnlySpan<byte> message, Span<short> poly)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.FromMessage(message, poly);
+        }
+        else
+        {
+            MlKemPoly.FromMessage(message, poly);
+        }
+    }
+
+    private void ToMontgomery(Span<short> polys)
+    {
+        if (_vectorized)
+        {
+            MlKemPolyAvx2.ToMontgomery(polys);
+        }
+        else
+        {
+            MlKemPoly.ToMontgomery(polys);
         }
     }
 

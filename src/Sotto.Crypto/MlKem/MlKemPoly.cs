@@ -1,5 +1,8 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace Sotto.Crypto;
 
@@ -214,9 +217,15 @@ internal static class MlKemPoly
     internal static void Add(Span<short> a, ReadOnlySpan<short> b)
     {
         b = b[..a.Length];
+        int i = 0;
+        for (; i + Vector<short>.Count <= a.Length; i += Vector<short>.Count)
+        {
+            (new Vector<short>(a[i..]) + new Vector<short>(b[i..])).CopyTo(a[i..]);
+        }
+
         unchecked
         {
-            for (int i = 0; i < a.Length; i++)
+            for (; i < a.Length; i++)
             {
                 a[i] = (short)(a[i] + b[i]);
             }
@@ -227,9 +236,15 @@ internal static class MlKemPoly
     internal static void SubtractFrom(Span<short> a, ReadOnlySpan<short> b)
     {
         b = b[..a.Length];
+        int i = 0;
+        for (; i + Vector<short>.Count <= a.Length; i += Vector<short>.Count)
+        {
+            (new Vector<short>(b[i..]) - new Vector<short>(a[i..])).CopyTo(a[i..]);
+        }
+
         unchecked
         {
-            for (int i = 0; i < a.Length; i++)
+            for (; i < a.Length; i++)
             {
                 a[i] = (short)(b[i] - a[i]);
             }
@@ -314,12 +329,13 @@ internal static class MlKemPoly
     /// ByteDecode12 of 384 bytes. Returns false when a coefficient is not below q: the modulus check of FIPS 203
     /// §7.2 (the decoded values stay in <paramref name="poly"/> either way).
     /// </summary>
-    internal static bool Decode12(ReadOnlySpan<byte> bytes, Span<short> poly)
+    internal static bool Decode12(ReadOnlySpan<byte> bytes, Span<short> poly) => Decode12Tail(bytes[..384], poly[..N]);
+
+    /// <summary><see cref="Decode12"/> of any whole number of 3-byte groups (the AVX2 form finishes with it).</summary>
+    internal static bool Decode12Tail(ReadOnlySpan<byte> bytes, Span<short> poly)
     {
-        bytes = bytes[..384];
-        poly = poly[..N];
         int bad = 0;
-        for (int i = 0; i < N / 2; i++)
+        for (int i = 0; i < bytes.Length / 3; i++)
         {
             int b0 = bytes[3 * i], b1 = bytes[(3 * i) + 1], b2 = bytes[(3 * i) + 2];
             int t0 = b0 | ((b1 & 0x0F) << 8);
@@ -374,53 +390,31 @@ internal static class MlKemPoly
     }
 
     /// <summary>Compress_d then ByteEncode_d of one polynomial with coefficients in (−q, q), d ∈ {4, 5, 10, 11}.</summary>
+    [SkipLocalsInit]
     internal static void CompressEncode(ReadOnlySpan<short> poly, int d, Span<byte> bytes)
     {
         poly = poly[..N];
-        bytes = bytes[..(32 * d)];
-        unchecked
+        Span<ushort> values = stackalloc ushort[N];
+        uint mask = (1U << d) - 1;
+        for (int i = 0; i < N; i++)
         {
-            // Bits accumulate little-endian in a 64-bit buffer and leave a byte at a time.
-            ulong buffer = 0;
-            int bits = 0, o = 0;
-            ulong mask = (1UL << d) - 1;
-            for (int i = 0; i < N; i++)
-            {
-                buffer |= (Compress((uint)ToPositive(poly[i]), d) & mask) << bits;
-                bits += d;
-                while (bits >= 8)
-                {
-                    bytes[o++] = (byte)buffer;
-                    buffer >>= 8;
-                    bits -= 8;
-                }
-            }
+            values[i] = (ushort)(Compress((uint)ToPositive(poly[i]), d) & mask);
         }
+
+        PackBits(values, d, bytes);
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(values));
     }
 
     /// <summary>ByteDecode_d then Decompress_d (d ∈ {4, 5, 10, 11}): values in [0, q].</summary>
+    [SkipLocalsInit]
     internal static void DecodeDecompress(ReadOnlySpan<byte> bytes, int d, Span<short> poly)
     {
-        bytes = bytes[..(32 * d)];
         poly = poly[..N];
-        unchecked
+        Span<ushort> values = stackalloc ushort[N];
+        UnpackBits(bytes, d, values);
+        for (int i = 0; i < N; i++)
         {
-            ulong buffer = 0;
-            int bits = 0, o = 0;
-            uint mask = (1U << d) - 1;
-            for (int i = 0; i < N; i++)
-            {
-                while (bits < d)
-                {
-                    buffer |= (ulong)bytes[o++] << bits;
-                    bits += 8;
-                }
-
-                uint y = (uint)buffer & mask;
-                buffer >>= d;
-                bits -= d;
-                poly[i] = (short)(((y * (uint)Q) + (1U << (d - 1))) >> d);
-            }
+            poly[i] = (short)(((values[i] * Q) + (1 << (d - 1))) >> d);
         }
     }
 
@@ -434,4 +428,166 @@ internal static class MlKemPoly
 
     private const int CompressShift = 35;
     private const ulong CompressMultiplier = ((1UL << CompressShift) + (ulong)Q - 1) / (ulong)Q;
+
+    /// <summary>
+    /// ByteEncode_d's bit packing (FIPS 203 Algorithm 5) of 256 values below 2^d into 32·d bytes, little-endian;
+    /// d ∈ {4, 5, 10, 11} take unrolled paths (8 values at a time), others a generic one.
+    /// </summary>
+    internal static void PackBits(ReadOnlySpan<ushort> values, int d, Span<byte> bytes)
+    {
+        values = values[..N];
+        bytes = bytes[..(32 * d)];
+        unchecked
+        {
+            switch (d)
+            {
+                case 11:
+                    for (int g = 0; g < N / 8; g++)
+                    {
+                        var v = values.Slice(8 * g, 8);
+                        var o = bytes.Slice(11 * g, 11);
+                        ulong a = v[0] | ((ulong)v[1] << 11) | ((ulong)v[2] << 22) | ((ulong)v[3] << 33) | ((ulong)v[4] << 44) | ((ulong)v[5] << 55);
+                        uint b = (uint)(v[5] >> 9) | ((uint)v[6] << 2) | ((uint)v[7] << 13);
+                        BinaryPrimitives.WriteUInt64LittleEndian(o, a);
+                        o[8] = (byte)b;
+                        o[9] = (byte)(b >> 8);
+                        o[10] = (byte)(b >> 16);
+                    }
+
+                    return;
+                case 10:
+                    for (int g = 0; g < N / 4; g++)
+                    {
+                        var v = values.Slice(4 * g, 4);
+                        var o = bytes.Slice(5 * g, 5);
+                        ulong a = v[0] | ((ulong)v[1] << 10) | ((ulong)v[2] << 20) | ((ulong)v[3] << 30);
+                        BinaryPrimitives.WriteUInt32LittleEndian(o, (uint)a);
+                        o[4] = (byte)(a >> 32);
+                    }
+
+                    return;
+                case 5:
+                    for (int g = 0; g < N / 8; g++)
+                    {
+                        var v = values.Slice(8 * g, 8);
+                        var o = bytes.Slice(5 * g, 5);
+                        ulong a = v[0] | ((ulong)v[1] << 5) | ((ulong)v[2] << 10) | ((ulong)v[3] << 15) |
+                            ((ulong)v[4] << 20) | ((ulong)v[5] << 25) | ((ulong)v[6] << 30) | ((ulong)v[7] << 35);
+                        BinaryPrimitives.WriteUInt32LittleEndian(o, (uint)a);
+                        o[4] = (byte)(a >> 32);
+                    }
+
+                    return;
+                case 4:
+                    for (int g = 0; g < N / 8; g++)
+                    {
+                        var v = values.Slice(8 * g, 8);
+                        uint a = v[0] | ((uint)v[1] << 4) | ((uint)v[2] << 8) | ((uint)v[3] << 12) |
+                            ((uint)v[4] << 16) | ((uint)v[5] << 20) | ((uint)v[6] << 24) | ((uint)v[7] << 28);
+                        BinaryPrimitives.WriteUInt32LittleEndian(bytes.Slice(4 * g, 4), a);
+                    }
+
+                    return;
+                default:
+                    ulong buffer = 0;
+                    int bits = 0, at = 0;
+                    for (int i = 0; i < N; i++)
+                    {
+                        buffer |= (ulong)values[i] << bits;
+                        bits += d;
+                        while (bits >= 8)
+                        {
+                            bytes[at++] = (byte)buffer;
+                            buffer >>= 8;
+                            bits -= 8;
+                        }
+                    }
+
+                    return;
+            }
+        }
+    }
+
+    /// <summary>ByteDecode_d's bit unpacking (FIPS 203 Algorithm 6) for d &lt; 12: 32·d bytes to 256 values below 2^d.</summary>
+    internal static void UnpackBits(ReadOnlySpan<byte> bytes, int d, Span<ushort> values)
+    {
+        values = values[..N];
+        bytes = bytes[..(32 * d)];
+        unchecked
+        {
+            switch (d)
+            {
+                case 11:
+                    for (int g = 0; g < N / 8; g++)
+                    {
+                        var b = bytes.Slice(11 * g, 11);
+                        var v = values.Slice(8 * g, 8);
+                        ulong a = BinaryPrimitives.ReadUInt64LittleEndian(b);
+                        uint c = b[8] | ((uint)b[9] << 8) | ((uint)b[10] << 16);
+                        v[0] = (ushort)(a & 0x7FF);
+                        v[1] = (ushort)((a >> 11) & 0x7FF);
+                        v[2] = (ushort)((a >> 22) & 0x7FF);
+                        v[3] = (ushort)((a >> 33) & 0x7FF);
+                        v[4] = (ushort)((a >> 44) & 0x7FF);
+                        v[5] = (ushort)(((a >> 55) | (c << 9)) & 0x7FF);
+                        v[6] = (ushort)((c >> 2) & 0x7FF);
+                        v[7] = (ushort)(c >> 13);
+                    }
+
+                    return;
+                case 10:
+                    for (int g = 0; g < N / 4; g++)
+                    {
+                        var b = bytes.Slice(5 * g, 5);
+                        var v = values.Slice(4 * g, 4);
+                        ulong a = BinaryPrimitives.ReadUInt32LittleEndian(b) | ((ulong)b[4] << 32);
+                        v[0] = (ushort)(a & 0x3FF);
+                        v[1] = (ushort)((a >> 10) & 0x3FF);
+                        v[2] = (ushort)((a >> 20) & 0x3FF);
+                        v[3] = (ushort)(a >> 30);
+                    }
+
+                    return;
+                case 5:
+                    for (int g = 0; g < N / 8; g++)
+                    {
+                        var b = bytes.Slice(5 * g, 5);
+                        var v = values.Slice(8 * g, 8);
+                        ulong a = BinaryPrimitives.ReadUInt32LittleEndian(b) | ((ulong)b[4] << 32);
+                        for (int j = 0; j < 8; j++)
+                        {
+                            v[j] = (ushort)((a >> (5 * j)) & 0x1F);
+                        }
+                    }
+
+                    return;
+                case 4:
+                    for (int i = 0; i < N / 2; i++)
+                    {
+                        values[2 * i] = (ushort)(bytes[i] & 0x0F);
+                        values[(2 * i) + 1] = (ushort)(bytes[i] >> 4);
+                    }
+
+                    return;
+                default:
+                    ulong buffer = 0;
+                    int bits = 0, at = 0;
+                    uint mask = (1U << d) - 1;
+                    for (int i = 0; i < N; i++)
+                    {
+                        while (bits < d)
+                        {
+                            buffer |= (ulong)bytes[at++] << bits;
+                            bits += 8;
+                        }
+
+                        values[i] = (ushort)(buffer & mask);
+                        buffer >>= d;
+                        bits -= d;
+                    }
+
+                    return;
+            }
+        }
+    }
 }

@@ -1,8 +1,10 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Security.Cryptography;
 
 namespace Sotto.Crypto;
 
@@ -315,6 +317,174 @@ internal static class MlKemPolyAvx2
             Avx2.Subtract(Avx2.ConvertToVector256Int16(second.GetLower()), three).StoreUnsafe(ref output, at + 16);
             Avx2.Subtract(Avx2.ConvertToVector256Int16(first.GetUpper()), three).StoreUnsafe(ref output, at + 32);
             Avx2.Subtract(Avx2.ConvertToVector256Int16(second.GetUpper()), three).StoreUnsafe(ref output, at + 48);
+        }
+    }
+
+    /// <summary>Multiplies every coefficient by R (a Montgomery multiplication by R^2); output in (−q, q).</summary>
+    internal static void ToMontgomery(Span<short> polys)
+    {
+        ref short r = ref MemoryMarshal.GetReference(polys);
+        var f = Vector256.Create(MlKemPoly.MontSquared);
+        var fq = Vector256.Create(unchecked((short)(MlKemPoly.MontSquared * MlKemPoly.QInv)));
+        for (int i = 0; i + 16 <= polys.Length; i += 16)
+        {
+            FqMul(Vector256.LoadUnsafe(ref r, (nuint)i), f, fq).StoreUnsafe(ref r, (nuint)i);
+        }
+    }
+
+    /// <summary>Maps coefficients in (−q, q) to [0, q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> ToPositive(Vector256<short> a) =>
+        Avx2.Add(a, Avx2.And(Avx2.ShiftRightArithmetic(a, 15), Vector256.Create(MlKemPoly.Q)));
+
+    /// <summary>
+    /// Compress_d(x) = ⌊(2^d·x + ⌊q/2⌋)/q⌋ mod 2^d for x in [0, q), d ≤ 11, exactly, in 16-bit lanes: the estimate
+    /// t = ⌊x·⌊2^(16+d)/q⌋ / 2^16⌋ is at most 2 below the quotient, so the remainder n − t·q lies in [0, 3q) and is
+    /// exact modulo 2^16; two compare-and-add steps finish the division. No branch, no table.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Compress(Vector256<short> x, int d, Vector256<ushort> multiplier)
+    {
+        var q = Vector256.Create(MlKemPoly.Q);
+        var qMinus1 = Vector256.Create((short)(MlKemPoly.Q - 1));
+        var t = Avx2.MultiplyHigh(x.AsUInt16(), multiplier).AsInt16();
+        var n = Avx2.Add(Avx2.ShiftLeftLogical(x, Vector128.CreateScalar((short)d)), Vector256.Create((short)(MlKemPoly.Q / 2)));
+        var remainder = Avx2.Subtract(n, Avx2.MultiplyLow(t, q));
+        var carry = Avx2.CompareGreaterThan(remainder, qMinus1);
+        t = Avx2.Subtract(t, carry);
+        remainder = Avx2.Subtract(remainder, Avx2.And(carry, q));
+        t = Avx2.Subtract(t, Avx2.CompareGreaterThan(remainder, qMinus1));
+        return Avx2.And(t, Vector256.Create((short)((1 << d) - 1)));
+    }
+
+    /// <summary><see cref="MlKemPoly.CompressEncode"/>: compression sixteen at a time, then the shared bit packing.</summary>
+    [SkipLocalsInit]
+    internal static void CompressEncode(ReadOnlySpan<short> poly, int d, Span<byte> bytes)
+    {
+        ref short input = ref MemoryMarshal.GetReference(poly[..N]);
+        Span<ushort> values = stackalloc ushort[N];
+        ref ushort output = ref MemoryMarshal.GetReference(values);
+        var multiplier = Vector256.Create((ushort)((1 << (16 + d)) / MlKemPoly.Q));
+        for (int i = 0; i < N; i += 16)
+        {
+            Compress(ToPositive(Vector256.LoadUnsafe(ref input, (nuint)i)), d, multiplier).AsUInt16().StoreUnsafe(ref output, (nuint)i);
+        }
+
+        MlKemPoly.PackBits(values, d, bytes);
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(values));
+    }
+
+    /// <summary>
+    /// <see cref="MlKemPoly.DecodeDecompress"/>: the shared bit unpacking, then Decompress_d(y) = ⌊(q·y + 2^(d−1))/2^d⌋
+    /// as one rounding multiply, <c>vpmulhrsw(y·2^(15−d), q)</c>.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static void DecodeDecompress(ReadOnlySpan<byte> bytes, int d, Span<short> poly)
+    {
+        Span<ushort> values = stackalloc ushort[N];
+        MlKemPoly.UnpackBits(bytes, d, values);
+        ref short input = ref Unsafe.As<ushort, short>(ref MemoryMarshal.GetReference(values));
+        ref short output = ref MemoryMarshal.GetReference(poly[..N]);
+        var q = Vector256.Create(MlKemPoly.Q);
+        var shift = Vector128.CreateScalar((short)(15 - d));
+        for (int i = 0; i < N; i += 16)
+        {
+            var y = Avx2.ShiftLeftLogical(Vector256.LoadUnsafe(ref input, (nuint)i), shift);
+            Avx2.MultiplyHighRoundScale(y, q).StoreUnsafe(ref output, (nuint)i);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MlKemPoly.Decode12"/> sixteen coefficients (24 bytes) at a time, with the modulus check folded in;
+    /// the last group is decoded by the scalar code so that no load reads past the 384 bytes.
+    /// </summary>
+    internal static bool Decode12(ReadOnlySpan<byte> bytes, Span<short> poly)
+    {
+        bytes = bytes[..384];
+        poly = poly[..N];
+        ref byte input = ref MemoryMarshal.GetReference(bytes);
+        ref short output = ref MemoryMarshal.GetReference(poly);
+        var spread = Vector256.Create(
+            (byte)0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
+            4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+        var mask12 = Vector256.Create((short)0x0FFF);
+        var qMinus1 = Vector256.Create((short)(MlKemPoly.Q - 1));
+        var unreduced = Vector256<short>.Zero;
+        for (int g = 0; g < (N / 16) - 1; g++)
+        {
+            // Bytes 24g … 24g + 23 as [0 … 15 | 8 … 23]: each 128-bit half holds its twelve bytes.
+            var raw = Avx2.Permute4x64(Vector256.LoadUnsafe(ref input, (nuint)(24 * g)).AsUInt64(), 0x94).AsByte();
+            var words = Avx2.Shuffle(raw, spread).AsInt16();
+            words = Avx2.And(Avx2.Blend(words, Avx2.ShiftRightLogical(words, 4), 0xAA), mask12);
+            unreduced = Avx2.Or(unreduced, Avx2.CompareGreaterThan(words, qMinus1));
+            words.StoreUnsafe(ref output, (nuint)(16 * g));
+        }
+
+        bool tail = MlKemPoly.Decode12Tail(bytes[(24 * ((N / 16) - 1))..], poly[(16 * ((N / 16) - 1))..]);
+        return tail && Avx2.MoveMask(unreduced.AsByte()) == 0;
+    }
+
+    /// <summary>
+    /// <see cref="MlKemPoly.Encode12"/> sixteen coefficients (24 bytes) at a time: neighbours pair into 24-bit values
+    /// (<c>vpmaddwd</c> by [1, 2^12]), each 128-bit half drops its top bytes, and the halves join.
+    /// </summary>
+    internal static void Encode12(ReadOnlySpan<short> poly, Span<byte> bytes)
+    {
+        ref short input = ref MemoryMarshal.GetReference(poly[..N]);
+        bytes = bytes[..384];
+        ref byte output = ref MemoryMarshal.GetReference(bytes);
+        var pairWeights = Vector256.Create(1, (short)4096, 1, 4096, 1, 4096, 1, 4096, 1, 4096, 1, 4096, 1, 4096, 1, 4096);
+        var drop = Vector256.Create(
+            (byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80,
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+        var join = Vector256.Create(0, 1, 2, 4, 5, 6, 3, 7);
+        for (int g = 0; g < N / 16; g++)
+        {
+            var words = ToPositive(Vector256.LoadUnsafe(ref input, (nuint)(16 * g)));
+            var packed = Avx2.Shuffle(Avx2.MultiplyAddAdjacent(words, pairWeights).AsByte(), drop);
+            packed = Avx2.PermuteVar8x32(packed.AsInt32(), join).AsByte();
+            if (g < (N / 16) - 1)
+            {
+                // Writes 8 bytes past the group; the next group overwrites them.
+                packed.StoreUnsafe(ref output, (nuint)(24 * g));
+            }
+            else
+            {
+                packed.GetLower().StoreUnsafe(ref output, (nuint)(24 * g));
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes[((24 * g) + 16)..], packed.AsUInt64().GetElement(2));
+            }
+        }
+    }
+
+    /// <summary><see cref="MlKemPoly.ToMessage"/>: Compress_1 sixteen at a time; the bits leave through a byte mask.</summary>
+    internal static void ToMessage(ReadOnlySpan<short> poly, Span<byte> message)
+    {
+        ref short input = ref MemoryMarshal.GetReference(poly[..N]);
+        message = message[..32];
+        var multiplier = Vector256.Create((ushort)((1 << 17) / MlKemPoly.Q));
+        for (int i = 0; i < N / 16; i++)
+        {
+            var bits = Compress(ToPositive(Vector256.LoadUnsafe(ref input, (nuint)(16 * i))), 1, multiplier);
+            var set = Avx2.CompareEqual(bits, Vector256.Create((short)1));
+            int mask = Avx2.MoveMask(Avx2.PackSignedSaturate(set, set).AsByte());
+            // packs per 128-bit half: [c0…c7, c0…c7 | c8…c15, c8…c15].
+            message[2 * i] = unchecked((byte)mask);
+            message[(2 * i) + 1] = unchecked((byte)(mask >> 16));
+        }
+    }
+
+    /// <summary><see cref="MlKemPoly.FromMessage"/>: bit b of the message to b·⌈q/2⌉, sixteen coefficients at a time.</summary>
+    internal static void FromMessage(ReadOnlySpan<byte> message, Span<short> poly)
+    {
+        message = message[..32];
+        ref short output = ref MemoryMarshal.GetReference(poly[..N]);
+        var bitOf = Vector256.Create((short)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
+        var half = Vector256.Create((short)((MlKemPoly.Q + 1) / 2));
+        for (int i = 0; i < N / 16; i++)
+        {
+            var bytes = Vector256.Create(Vector128.Create((short)message[2 * i]), Vector128.Create((short)message[(2 * i) + 1]));
+            var set = Avx2.CompareEqual(Avx2.And(bytes, bitOf), bitOf);
+            Avx2.And(set, half).StoreUnsafe(ref output, (nuint)(16 * i));
         }
     }
 

@@ -112,6 +112,42 @@ public sealed class MlKemPolyTests
             MlKemPolyAvx2.SampleCbd2(bytes, r2);
             Assert.Equal(r1, r2);
 
+            input = RandomPoly(rng, Q);
+            foreach (int d in (int[])[4, 5, 10, 11])
+            {
+                byte[] b1 = new byte[32 * d], b2 = new byte[32 * d];
+                MlKemPoly.CompressEncode(input, d, b1);
+                MlKemPolyAvx2.CompressEncode(input, d, b2);
+                Assert.Equal(b1, b2);
+                MlKemPoly.DecodeDecompress(b1, d, r1);
+                MlKemPolyAvx2.DecodeDecompress(b1, d, r2);
+                Assert.Equal(r1, r2);
+            }
+
+            byte[] m1 = new byte[32], m2 = new byte[32];
+            MlKemPoly.ToMessage(input, m1);
+            MlKemPolyAvx2.ToMessage(input, m2);
+            Assert.Equal(m1, m2);
+            MlKemPoly.FromMessage(m1, r1);
+            MlKemPolyAvx2.FromMessage(m1, r2);
+            Assert.Equal(r1, r2);
+
+            byte[] e1 = new byte[384], e2 = new byte[384];
+            MlKemPoly.Encode12(input, e1);
+            MlKemPolyAvx2.Encode12(input, e2);
+            Assert.Equal(e1, e2);
+
+            var encoded = new byte[384];
+            rng.Fill(encoded);
+            Assert.Equal(MlKemPoly.Decode12(encoded, r1), MlKemPolyAvx2.Decode12(encoded, r2));
+            Assert.Equal(r1, r2);
+
+            scalar = (short[])input.Clone();
+            vector = (short[])input.Clone();
+            MlKemPoly.ToMontgomery(scalar);
+            MlKemPolyAvx2.ToMontgomery(vector);
+            AssertCongruent(scalar, vector, Q);
+
             input = RandomPoly(rng, 8 * Q / 2, 3);
             scalar = (short[])input.Clone();
             vector = (short[])input.Clone();
@@ -122,6 +158,7 @@ public sealed class MlKemPolyTests
     }
 
     [Theory]
+    [InlineData(1)]
     [InlineData(4)]
     [InlineData(5)]
     [InlineData(10)]
@@ -139,20 +176,39 @@ public sealed class MlKemPolyTests
                 poly[i] = (short)Math.Min(first + i, Q - 1);
             }
 
-            MlKemPoly.CompressEncode(poly, d, bytes);
-            for (int i = 0; i < 256; i++)
+            foreach (bool vectorized in Avx2.IsSupported ? (bool[])[false, true] : [false])
             {
-                int x = ((poly[i] % Q) + Q) % Q;
-                long expected = ((((long)x << (d + 1)) + Q) / (2 * Q)) & ((1 << d) - 1);
-                Assert.Equal(expected, ReadBits(bytes, i * d, d));
-            }
+                if (vectorized)
+                {
+                    MlKemPolyAvx2.CompressEncode(poly, d, bytes);
+                }
+                else
+                {
+                    MlKemPoly.CompressEncode(poly, d, bytes);
+                }
 
-            // Decompress_d(y) = ⌈q·y/2^d⌋.
-            MlKemPoly.DecodeDecompress(bytes, d, decoded);
-            for (int i = 0; i < 256; i++)
-            {
-                long y = ReadBits(bytes, i * d, d);
-                Assert.Equal((((2 * Q * y) + (1L << d)) >> (d + 1)), decoded[i]);
+                for (int i = 0; i < 256; i++)
+                {
+                    int x = ((poly[i] % Q) + Q) % Q;
+                    long expected = ((((long)x << (d + 1)) + Q) / (2 * Q)) & ((1 << d) - 1);
+                    Assert.Equal(expected, ReadBits(bytes, i * d, d));
+                }
+
+                // Decompress_d(y) = ⌈q·y/2^d⌋.
+                if (vectorized)
+                {
+                    MlKemPolyAvx2.DecodeDecompress(bytes, d, decoded);
+                }
+                else
+                {
+                    MlKemPoly.DecodeDecompress(bytes, d, decoded);
+                }
+
+                for (int i = 0; i < 256; i++)
+                {
+                    long y = ReadBits(bytes, i * d, d);
+                    Assert.Equal((((2 * Q * y) + (1L << d)) >> (d + 1)), decoded[i]);
+                }
             }
         }
     }
@@ -182,6 +238,7 @@ public sealed class MlKemPolyTests
         var poly = new short[256];
         var bytes = new byte[384];
         Assert.True(MlKemPoly.Decode12(bytes, poly));
+        Assert.True(!Avx2.IsSupported || MlKemPolyAvx2.Decode12(bytes, poly));
         for (int index = 0; index < 256; index++)
         {
             Array.Clear(bytes);
@@ -199,6 +256,11 @@ public sealed class MlKemPolyTests
 
             Assert.False(MlKemPoly.Decode12(bytes, poly));
             Assert.Equal(Q, poly[index]);
+            if (Avx2.IsSupported)
+            {
+                Assert.False(MlKemPolyAvx2.Decode12(bytes, poly));
+                Assert.Equal(Q, poly[index]);
+            }
         }
     }
 

@@ -39,6 +39,12 @@ internal static class Commands
         root.Subcommands.Add(HistoryCommand());
         root.Subcommands.Add(SafetyNumberCommand());
         root.Subcommands.Add(TrustCommand());
+        root.Subcommands.Add(TimerCommand());
+        root.Subcommands.Add(ReactCommand());
+        root.Subcommands.Add(EditCommand());
+        root.Subcommands.Add(DeleteCommand());
+        root.Subcommands.Add(ReceiptsCommand());
+        root.Subcommands.Add(TypingCommand());
         return root;
     }
 
@@ -237,11 +243,14 @@ internal static class Commands
     {
         var to = new Argument<string>("TO") { Description = "The recipient's username" };
         var text = new Argument<string>("TEXT") { Description = "The message" };
-        var command = new Command("send", "Send an end-to-end encrypted message to every device of TO") { to, text };
+        var replyTo = new Option<Guid?>("--reply-to") { Description = "Quote the message with this id (a reply)" };
+        var command = new Command("send", "Send an end-to-end encrypted message to every device of TO") { to, text, replyTo };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
         {
             var recipient = parse.GetValue(to)!;
-            var sent = await client.SendTextAsync(recipient, parse.GetValue(text)!, ct);
+            var sent = parse.GetValue(replyTo) is { } quoted
+                ? await client.SendReplyAsync(recipient, quoted, parse.GetValue(text)!, ct)
+                : await client.SendTextAsync(recipient, parse.GetValue(text)!, ct);
             if (output.Json)
             {
                 output.WriteJson(w =>
@@ -278,6 +287,11 @@ internal static class Commands
             await foreach (var e in client.ReceiveAsync(options, ct))
             {
                 Print(output, e);
+                if (e is MessageReceived m)
+                {
+                    // Printed is seen (DESIGN.md §5): a disappearing message's countdown starts now.
+                    await client.MarkSeenAsync(m.Conversation, [m.Id], ct);
+                }
             }
 
             return 0;
@@ -291,10 +305,14 @@ internal static class Commands
         var command = new Command("history", "The conversation as stored on this device") { to };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
         {
-            foreach (var item in await client.GetHistoryAsync(parse.GetValue(to)!, ct))
+            var items = await client.GetHistoryAsync(parse.GetValue(to)!, ct);
+            foreach (var item in items)
             {
                 Print(output, item);
             }
+
+            // Displayed is seen: unseen received messages start their countdown.
+            await client.MarkSeenAsync(parse.GetValue(to)!, items.Where(i => !i.Outgoing && i.Kind == HistoryKind.Message).Select(i => i.Id), ct);
 
             return 0;
         }, cancellationToken));
@@ -356,6 +374,120 @@ internal static class Commands
             return 0;
         }, cancellationToken));
         return command;
+    }
+
+    private static Command TimerCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The other user" };
+        var duration = new Argument<string>("DURATION") { Description = "off, or 5s to 24h (e.g. 30s, 5m, 1h, 24h)" };
+        var command = new Command("timer", "Set or clear the conversation's disappearing-messages timer") { to, duration };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            var name = parse.GetValue(to)!.ToLowerInvariant();
+            uint seconds = DisappearingTimer.Parse(parse.GetValue(duration)!);
+            await client.SetTimerAsync(name, seconds, ct);
+            if (output.Json)
+            {
+                output.WriteJson(w =>
+                {
+                    w.WriteString("type", "timer_set");
+                    w.WriteString("conversation", name);
+                    w.WriteNumber("expiresInSeconds", seconds);
+                });
+            }
+            else
+            {
+                Output.Line(seconds == 0
+                    ? $"Disappearing messages with [bold]{Output.Escape(name)}[/] are off."
+                    : $"Messages with [bold]{Output.Escape(name)}[/] now disappear after {DisappearingTimer.Format(seconds)}.");
+            }
+
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command ReactCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The other user" };
+        var id = new Argument<Guid>("MESSAGE_ID") { Description = "The message (its id from history or receive)" };
+        var emoji = new Argument<string>("EMOJI") { Description = "The reaction" };
+        var remove = new Option<bool>("--remove") { Description = "Take the reaction back" };
+        var command = new Command("react", "React to a message (one reaction per person per message)") { to, id, emoji, remove };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            await client.ReactAsync(parse.GetValue(to)!, parse.GetValue(id), parse.GetValue(emoji)!, parse.GetValue(remove), ct);
+            return Done(output, "reacted", "Reaction sent.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command EditCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The other user" };
+        var id = new Argument<Guid>("MESSAGE_ID") { Description = "One of your messages, sent less than 15 minutes ago" };
+        var text = new Argument<string>("TEXT") { Description = "The new text" };
+        var command = new Command("edit", "Edit one of your messages (within 15 minutes)") { to, id, text };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            await client.EditAsync(parse.GetValue(to)!, parse.GetValue(id), parse.GetValue(text)!, ct);
+            return Done(output, "edited", "Edited.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command DeleteCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The other user" };
+        var id = new Argument<Guid>("MESSAGE_ID") { Description = "One of your messages" };
+        var command = new Command("delete", "Delete one of your messages for everyone") { to, id };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            await client.DeleteForEveryoneAsync(parse.GetValue(to)!, parse.GetValue(id), ct);
+            return Done(output, "deleted", "Deleted for everyone.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command ReceiptsCommand()
+    {
+        var state = new Argument<string>("on|off") { Description = "Send read receipts or not (delivery receipts are always sent)" };
+        state.AcceptOnlyFromAmong("on", "off");
+        var command = new Command("receipts", "Turn read receipts on or off") { state };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            bool on = parse.GetValue(state) == "on";
+            await client.SetReadReceiptsAsync(on, ct);
+            return Done(output, on ? "receipts_on" : "receipts_off", on ? "Read receipts are on." : "Read receipts are off.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command TypingCommand()
+    {
+        var to = new Argument<string>("TO") { Description = "The other user" };
+        var stop = new Option<bool>("--stop") { Description = "Stopped typing" };
+        var command = new Command("typing", "Tell TO that you are typing (never stored)") { to, stop };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, async (client, output, ct) =>
+        {
+            await client.SendTypingAsync(parse.GetValue(to)!, !parse.GetValue(stop), ct);
+            return Done(output, "typing_sent", "Sent.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static int Done(Output output, string type, string text)
+    {
+        if (output.Json)
+        {
+            output.WriteJson(w => w.WriteString("type", type));
+        }
+        else
+        {
+            Output.Line(Output.Escape(text));
+        }
+
+        return 0;
     }
 
     private static Option<Uri> ServerOption(bool required) => new("--server")
@@ -437,6 +569,7 @@ internal static class Commands
         ClientError.ServerRejected when ex.ServerCode == Sotto.Wire.ProblemCodes.InviteCodeInvalid => "this server needs a valid invite code (--invite CODE).",
         ClientError.ServerRejected when ex.ServerCode == Sotto.Wire.ProblemCodes.DeviceLimitReached => "the account already has the maximum number of devices.",
         ClientError.ServerRejected when ex.HttpStatus == 401 => "the server does not accept this device's credentials (was it removed?).",
+        ClientError.UnknownMessage => "there is no message with that id in the conversation.",
         _ => FirstSentence(ex.Message),
     };
 
@@ -547,6 +680,126 @@ internal static class Commands
 
                 break;
 
+            case TimerChanged t:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "timer_changed");
+                        w.WriteString("from", t.From);
+                        w.WriteNumber("device", t.FromDevice);
+                        w.WriteString("conversation", t.Conversation);
+                        w.WriteNumber("expiresInSeconds", t.ExpiresInSeconds ?? 0);
+                    });
+                }
+                else
+                {
+                    Output.Line($"[grey]{Output.Escape(t.From)} set disappearing messages to {DisappearingTimer.Format(t.ExpiresInSeconds ?? 0)}.[/]");
+                }
+
+                break;
+
+            case ReactionReceived r:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "reaction");
+                        w.WriteString("from", r.From);
+                        w.WriteNumber("device", r.FromDevice);
+                        w.WriteString("conversation", r.Conversation);
+                        w.WriteString("messageId", r.MessageId.ToString("D"));
+                        w.WriteString("emoji", r.Emoji);
+                        w.WriteBoolean("removed", r.Removed);
+                    });
+                }
+                else
+                {
+                    Output.Line($"[bold]{Output.Escape(r.From)}[/] {(r.Removed ? "removed" : "reacted")} {Output.Escape(r.Emoji)} on {r.MessageId:D}");
+                }
+
+                break;
+
+            case MessageEdited ed:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "edited");
+                        w.WriteString("from", ed.From);
+                        w.WriteNumber("device", ed.FromDevice);
+                        w.WriteString("conversation", ed.Conversation);
+                        w.WriteString("messageId", ed.MessageId.ToString("D"));
+                        w.WriteString("text", ed.Text);
+                    });
+                }
+                else
+                {
+                    Output.Line($"[bold]{Output.Escape(ed.From)}[/] edited a message: {Output.Escape(ed.Text)}");
+                }
+
+                break;
+
+            case MessageDeleted d:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "deleted");
+                        w.WriteString("from", d.From);
+                        w.WriteNumber("device", d.FromDevice);
+                        w.WriteString("conversation", d.Conversation);
+                        w.WriteString("messageId", d.MessageId.ToString("D"));
+                    });
+                }
+                else
+                {
+                    Output.Line($"[grey]{Output.Escape(d.From)} deleted a message.[/]");
+                }
+
+                break;
+
+            case ReceiptReceived rc:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "receipt");
+                        w.WriteString("from", rc.From);
+                        w.WriteNumber("device", rc.FromDevice);
+                        w.WriteString("conversation", rc.Conversation);
+                        w.WriteString("kind", rc.Kind == ReceiptKind.Read ? "read" : "delivery");
+                        w.WriteStartArray("messageIds");
+                        foreach (var id in rc.MessageIds)
+                        {
+                            w.WriteStringValue(id.ToString("D"));
+                        }
+
+                        w.WriteEndArray();
+                    });
+                }
+
+                break;
+
+            case TypingReceived ty:
+                if (output.Json)
+                {
+                    output.WriteJson(w =>
+                    {
+                        w.WriteString("type", "typing");
+                        w.WriteString("from", ty.From);
+                        w.WriteNumber("device", ty.FromDevice);
+                        w.WriteString("conversation", ty.Conversation);
+                        w.WriteBoolean("started", ty.Started);
+                    });
+                }
+                else
+                {
+                    Output.Line($"[grey]{Output.Escape(ty.From)} {(ty.Started ? "is typing …" : "stopped typing")}[/]");
+                }
+
+                break;
+
             case QueueDrained:
                 break;
         }
@@ -587,6 +840,44 @@ internal static class Commands
                 {
                     w.WriteNumber("expiresInSeconds", expires);
                 }
+                else if (item.Kind == HistoryKind.TimerChanged)
+                {
+                    w.WriteNumber("expiresInSeconds", 0);
+                }
+
+                if (item.ExpiresAt is { } at)
+                {
+                    w.WriteNumber("expiresAt", at);
+                }
+
+                if (item.ReplyTo is { } quoted)
+                {
+                    w.WriteString("replyTo", quoted.ToString("D"));
+                }
+
+                if (item.EditedAt is { } edited)
+                {
+                    w.WriteNumber("editedAt", edited);
+                }
+
+                if (item.Deleted)
+                {
+                    w.WriteBoolean("deleted", true);
+                }
+
+                if (item.Reactions.Count > 0)
+                {
+                    w.WriteStartArray("reactions");
+                    foreach (var (from, emoji) in item.Reactions)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("from", from);
+                        w.WriteString("emoji", emoji);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                }
             });
             return;
         }
@@ -594,8 +885,14 @@ internal static class Commands
         switch (item.Kind)
         {
             case HistoryKind.Message:
-                string status = item.Outgoing && item.Status != DeliveryStatus.Sent ? $" [red]({item.Status.ToString().ToLowerInvariant()})[/]" : string.Empty;
-                Output.Line($"[grey]{Time(item.Timestamp)}[/] [bold]{Output.Escape(item.From)}[/]: {Output.Escape(item.Text)}{status}");
+                string status = item.Outgoing && item.Status is DeliveryStatus.Sending or DeliveryStatus.Failed ? $" [red]({item.Status.ToString().ToLowerInvariant()})[/]" : string.Empty;
+                string extras = (item.EditedAt is null ? string.Empty : " [grey](edited)[/]")
+                    + (item.Reactions.Count == 0 ? string.Empty : " " + Output.Escape(string.Join(' ', item.Reactions.Select(r => r.Emoji))));
+                string body = item.Deleted ? "[grey](deleted)[/]" : Output.Escape(item.Text);
+                Output.Line($"[grey]{Time(item.Timestamp)}[/] [bold]{Output.Escape(item.From)}[/]: {body}{extras}{status}");
+                break;
+            case HistoryKind.TimerChanged:
+                Output.Line($"[grey]{Time(item.Timestamp)} {Output.Escape(item.From)} set disappearing messages to {DisappearingTimer.Format(item.ExpiresInSeconds ?? 0)}.[/]");
                 break;
             case HistoryKind.IdentityChanged:
                 Output.Line($"[grey]{Time(item.Timestamp)}[/] [yellow]{Output.Escape(item.Conversation)}'s safety number changed.[/]");

@@ -11,6 +11,12 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Scripts and pipes get whole lines, not lines wrapped at an imagined 80 columns.
+            Spectre.Console.AnsiConsole.Profile.Width = 4096;
+        }
+
         var root = Commands.Build();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !IsHelpRequest(args))

@@ -94,5 +94,21 @@ internal static class Schema
         CREATE INDEX history_conversation ON history (conversation, seq);
         CREATE INDEX history_message ON history (conversation, message_id);
         """,
+        """
+        ALTER TABLE history ADD COLUMN quote_id BLOB;
+        ALTER TABLE history ADD COLUMN edited_at INTEGER;
+        ALTER TABLE history ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE history ADD COLUMN seen_at INTEGER;
+        CREATE INDEX history_expiry ON history (expires_at) WHERE expires_at IS NOT NULL;
+
+        CREATE TABLE reactions (
+            conversation TEXT NOT NULL,
+            message_id BLOB NOT NULL,
+            reactor TEXT NOT NULL,
+            emoji TEXT NOT NULL,
+            reacted_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation, message_id, reactor)
+        ) WITHOUT ROWID;
+        """,
     ];
 }

@@ -91,6 +91,21 @@ public sealed class SqliteClientStore : IClientStore
         }
     }
 
+    public async ValueTask<bool> PurgeDeletedContentAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // secure_delete already zeroed the deleted rows in the pages; the WAL still holds older page images.
+            return CheckpointAndTruncate(_connection);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -108,6 +123,15 @@ public sealed class SqliteClientStore : IClientStore
             _gate.Release();
             _gate.Dispose();
         }
+    }
+
+    /// <summary>True when the WAL was checkpointed completely and truncated to zero bytes.</summary>
+    private static bool CheckpointAndTruncate(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        using var reader = command.ExecuteReader();
+        return reader.Read() && reader.GetInt64(0) == 0;
     }
 
     private static void CreatePrivateFile(string path)

@@ -395,8 +395,8 @@ internal sealed class SqliteClientTransaction : IClientTransaction
         ArgumentNullException.ThrowIfNull(entry);
         long seq = Scalar<long>(
             """
-            INSERT INTO history (conversation, message_id, kind, author, author_device, outgoing, sent_at, received_at, text, status, expire_timer, expires_at)
-            VALUES ($conversation, $message, $kind, $author, $device, $outgoing, $sent, $received, $text, $status, $timer, $expires)
+            INSERT INTO history (conversation, message_id, kind, author, author_device, outgoing, sent_at, received_at, text, status, expire_timer, expires_at, quote_id, edited_at, deleted, seen_at)
+            VALUES ($conversation, $message, $kind, $author, $device, $outgoing, $sent, $received, $text, $status, $timer, $expires, $quote, $edited, $deleted, $seen)
             RETURNING seq;
             """,
             HistoryParameters(entry));
@@ -411,7 +411,8 @@ internal sealed class SqliteClientTransaction : IClientTransaction
             """
             UPDATE history SET conversation = $conversation, message_id = $message, kind = $kind, author = $author,
                 author_device = $device, outgoing = $outgoing, sent_at = $sent, received_at = $received, text = $text,
-                status = $status, expire_timer = $timer, expires_at = $expires
+                status = $status, expire_timer = $timer, expires_at = $expires, quote_id = $quote, edited_at = $edited,
+                deleted = $deleted, seen_at = $seen
             WHERE seq = $seq;
             """,
             parameters);
@@ -428,7 +429,7 @@ internal sealed class SqliteClientTransaction : IClientTransaction
         ValueTask.FromResult<IReadOnlyList<HistoryEntry>>(Query(HistorySelect + " WHERE conversation = $conversation ORDER BY seq;", ReadHistory, ("$conversation", conversation)));
 
     private const string HistorySelect =
-        "SELECT seq, conversation, message_id, kind, author, author_device, outgoing, sent_at, received_at, text, status, expire_timer, expires_at FROM history";
+        "SELECT seq, conversation, message_id, kind, author, author_device, outgoing, sent_at, received_at, text, status, expire_timer, expires_at, quote_id, edited_at, deleted, seen_at FROM history";
 
     private static (string, object?)[] HistoryParameters(HistoryEntry e) =>
     [
@@ -444,6 +445,10 @@ internal sealed class SqliteClientTransaction : IClientTransaction
         ("$status", (long)e.Status),
         ("$timer", (long)e.ExpireTimerSeconds),
         ("$expires", e.ExpiresAt),
+        ("$quote", e.QuoteId?.ToByteArray(bigEndian: true)),
+        ("$edited", e.EditedAt),
+        ("$deleted", e.Deleted ? 1L : 0L),
+        ("$seen", e.SeenAt),
     ];
 
     private static HistoryEntry ReadHistory(SqliteDataReader r) => new()
@@ -461,7 +466,53 @@ internal sealed class SqliteClientTransaction : IClientTransaction
         Status = (DeliveryStatus)r.GetInt64(10),
         ExpireTimerSeconds = (uint)r.GetInt64(11),
         ExpiresAt = r.IsDBNull(12) ? null : r.GetInt64(12),
+        QuoteId = r.IsDBNull(13) ? null : new Guid((byte[])r.GetValue(13), bigEndian: true),
+        EditedAt = r.IsDBNull(14) ? null : r.GetInt64(14),
+        Deleted = r.GetInt64(15) != 0,
+        SeenAt = r.IsDBNull(16) ? null : r.GetInt64(16),
     };
+
+    public ValueTask DeleteHistoryEntryAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        Execute(
+            "DELETE FROM reactions WHERE (conversation, message_id) IN (SELECT conversation, message_id FROM history WHERE seq = $seq);",
+            ("$seq", seq));
+        Execute("DELETE FROM history WHERE seq = $seq;", ("$seq", seq));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<HistoryEntry>> GetExpiredHistoryAsync(long now, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<HistoryEntry>>(Query(HistorySelect + " WHERE expires_at IS NOT NULL AND expires_at <= $now ORDER BY expires_at;", ReadHistory, ("$now", now)));
+
+    public ValueTask<long?> GetNextExpiryAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Scalar<long?>("SELECT MIN(expires_at) FROM history WHERE expires_at IS NOT NULL;"));
+
+    public ValueTask SetReactionAsync(string conversation, Guid messageId, string reactor, string? emoji, long reactedAt, CancellationToken cancellationToken = default)
+    {
+        var id = messageId.ToByteArray(bigEndian: true);
+        if (emoji is null)
+        {
+            Execute("DELETE FROM reactions WHERE conversation = $c AND message_id = $m AND reactor = $r;", ("$c", conversation), ("$m", id), ("$r", reactor));
+        }
+        else
+        {
+            Execute(
+                "INSERT INTO reactions (conversation, message_id, reactor, emoji, reacted_at) VALUES ($c, $m, $r, $e, $at) ON CONFLICT (conversation, message_id, reactor) DO UPDATE SET emoji = excluded.emoji, reacted_at = excluded.reacted_at;",
+                ("$c", conversation),
+                ("$m", id),
+                ("$r", reactor),
+                ("$e", emoji),
+                ("$at", reactedAt));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<ReactionEntry>> GetReactionsAsync(string conversation, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<ReactionEntry>>(Query(
+            "SELECT conversation, message_id, reactor, emoji, reacted_at FROM reactions WHERE conversation = $c ORDER BY reacted_at, reactor;",
+            r => new ReactionEntry(r.GetString(0), new Guid((byte[])r.GetValue(1), bigEndian: true), r.GetString(2), r.GetString(3), r.GetInt64(4)),
+            ("$c", conversation)));
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 

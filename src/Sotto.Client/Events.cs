@@ -42,3 +42,30 @@ public sealed record QueueDrained : ClientEvent;
 
 /// <summary>A kind of content this client does not know (from a newer client); it was acknowledged and skipped.</summary>
 public sealed record UnknownContentSkipped(string From, uint FromDevice) : ClientEvent;
+
+/// <summary>Someone (or this account, from another device) set or cleared the conversation's disappearing-messages timer.</summary>
+/// <param name="From">Who set it (this account's username when set from another own device).</param>
+/// <param name="ExpiresInSeconds">The new timer, or <see langword="null"/> when turned off.</param>
+public sealed record TimerChanged(string From, uint FromDevice, string Conversation, uint? ExpiresInSeconds) : ClientEvent;
+
+/// <summary>A reaction was added (or, with <paramref name="Removed"/>, taken back) on a message of the conversation.</summary>
+public sealed record ReactionReceived(string From, uint FromDevice, string Conversation, Guid MessageId, string Emoji, bool Removed) : ClientEvent;
+
+/// <summary>The author edited a message; the history now holds <paramref name="Text"/>.</summary>
+public sealed record MessageEdited(string From, uint FromDevice, string Conversation, Guid MessageId, string Text) : ClientEvent;
+
+/// <summary>The author deleted a message for everyone; its text is gone from this device.</summary>
+public sealed record MessageDeleted(string From, uint FromDevice, string Conversation, Guid MessageId) : ClientEvent;
+
+/// <summary>A delivery or read receipt for messages this account sent.</summary>
+public sealed record ReceiptReceived(string From, uint FromDevice, string Conversation, ReceiptKind Kind, IReadOnlyList<Guid> MessageIds) : ClientEvent;
+
+/// <summary>The other person started or stopped typing (never stored).</summary>
+public sealed record TypingReceived(string From, uint FromDevice, string Conversation, bool Started) : ClientEvent;
+
+/// <summary>What a receipt says. Values are content.proto's <c>Receipt.Type</c>.</summary>
+public enum ReceiptKind
+{
+    Delivery = 1,
+    Read = 2,
+}

@@ -29,4 +29,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Prekey upkeep failed ({Code}, HTTP {Status}); it is retried after the next drain")]
     public static partial void MaintenanceFailed(ILogger logger, ClientError code, int? status);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Sending a receipt failed ({Code}); it is dropped")]
+    public static partial void ReceiptFailed(ILogger logger, ClientError code);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Deleting expired messages failed ({Error}); retrying")]
+    public static partial void ExpiryFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Received {Kind} content was refused (unknown target, not the author, or out of time)")]
+    public static partial void ContentRefused(ILogger logger, string kind);
 }

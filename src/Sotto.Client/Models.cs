@@ -29,6 +29,7 @@ public sealed record SafetyNumber(string Username, string Digits, bool Trusted)
 /// <param name="Conversation">The other user's username.</param>
 /// <param name="From">The author's username.</param>
 /// <param name="Timestamp">The author's timestamp, ms since the Unix epoch.</param>
+/// <param name="ExpiresInSeconds">The disappearing-messages timer it carries (for a timer notice: the new timer), or null when off.</param>
 public sealed record HistoryItem(
     string Conversation,
     Guid Id,
@@ -40,7 +41,23 @@ public sealed record HistoryItem(
     long StoredAt,
     string? Text,
     DeliveryStatus Status,
-    uint? ExpiresInSeconds);
+    uint? ExpiresInSeconds)
+{
+    /// <summary>When this device deletes it (ms since the Unix epoch), once its countdown started.</summary>
+    public long? ExpiresAt { get; init; }
+
+    /// <summary>The id of the message it quotes (a reply).</summary>
+    public Guid? ReplyTo { get; init; }
+
+    /// <summary>When it was last edited, or null.</summary>
+    public long? EditedAt { get; init; }
+
+    /// <summary>True when its author deleted it for everyone (the text is gone).</summary>
+    public bool Deleted { get; init; }
+
+    /// <summary>Who reacted with what (usernames), one per person.</summary>
+    public IReadOnlyList<(string From, string Emoji)> Reactions { get; init; } = [];
+}
 
 /// <summary>How <see cref="SottoClient.ReceiveAsync"/> ends.</summary>
 public sealed record ReceiveOptions

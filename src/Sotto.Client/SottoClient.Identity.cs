@@ -70,11 +70,15 @@ public sealed partial class SottoClient
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The conversation with <paramref name="username"/> as stored on this device, oldest first.</summary>
+    /// <summary>
+    /// The conversation with <paramref name="username"/> as stored on this device, oldest first (expired messages are
+    /// deleted first). Showing it to the user counts as seeing it: call <see cref="MarkSeenAsync"/>.
+    /// </summary>
     public async Task<IReadOnlyList<HistoryItem>> GetHistoryAsync(string username, CancellationToken cancellationToken = default)
     {
         username = NormalizeUsername(username);
         var (account, _) = await RequireAccountAsync(cancellationToken).ConfigureAwait(false);
+        await DeleteExpiredAsync(cancellationToken).ConfigureAwait(false);
         using var tx = await _store.BeginAsync(cancellationToken).ConfigureAwait(false);
         if (await tx.FindRecipientByUsernameAsync(username, cancellationToken).ConfigureAwait(false) is not { } recipient)
         {
@@ -82,19 +86,28 @@ public sealed partial class SottoClient
         }
 
         var entries = await tx.GetHistoryAsync(recipient.AccountId, cancellationToken).ConfigureAwait(false);
+        var reactions = (await tx.GetReactionsAsync(recipient.AccountId, cancellationToken).ConfigureAwait(false)).ToLookup(r => r.MessageId);
         string ownId = AccountName(account.AccountId);
+        string Name(string accountId) => accountId == ownId ? account.Username : username;
         return [.. entries.Select(e => new HistoryItem(
             username,
             e.MessageId,
             e.Kind,
-            e.Author == ownId ? account.Username : username,
+            Name(e.Author),
             e.AuthorDevice,
             e.Outgoing,
             e.SentAt,
             e.ReceivedAt,
             e.Text,
             e.Status,
-            e.ExpireTimerSeconds == 0 ? null : e.ExpireTimerSeconds))];
+            e.ExpireTimerSeconds == 0 ? null : e.ExpireTimerSeconds)
+        {
+            ExpiresAt = e.ExpiresAt,
+            ReplyTo = e.QuoteId,
+            EditedAt = e.EditedAt,
+            Deleted = e.Deleted,
+            Reactions = [.. reactions[e.MessageId].Select(r => (Name(r.Reactor), r.Emoji))],
+        })];
     }
 
     private static async Task<(string AccountId, IdentityKey Identity)> FetchIdentityAsync(Http.ServerApi api, string username, CancellationToken cancellationToken)

@@ -36,6 +36,23 @@ public sealed partial class SottoClient
     {
         options ??= new ReceiveOptions();
         var (account, api) = await RequireAccountAsync(cancellationToken).ConfigureAwait(false);
+        await DeleteExpiredAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _receiving);
+        try
+        {
+            await foreach (var e in ReceiveCoreAsync(account, api, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _receiving);
+        }
+    }
+
+    private async IAsyncEnumerable<ClientEvent> ReceiveCoreAsync(LocalAccount account, Http.ServerApi api, ReceiveOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var socket = await DeliverySocket.ConnectAsync(api.Server, api.AuthorizationHeader!, _handler is null ? null : new HttpMessageInvoker(_handler, disposeHandler: false), cancellationToken).ConfigureAwait(false);
         await using var socketScope = socket.ConfigureAwait(false);
         bool drained = false;
@@ -46,6 +63,7 @@ public sealed partial class SottoClient
             {
                 if (idle <= TimeSpan.Zero)
                 {
+                    await FlushReceiptsAsync(cancellationToken).ConfigureAwait(false);
                     yield break;
                 }
 
@@ -54,6 +72,7 @@ public sealed partial class SottoClient
                 frame = await ReceiveFrameOrIdleAsync(socket, linked.Token, cancellationToken).ConfigureAwait(false);
                 if (frame is null && idleCts.IsCancellationRequested && socket.CloseStatus is null)
                 {
+                    await FlushReceiptsAsync(cancellationToken).ConfigureAwait(false);
                     yield break;
                 }
             }
@@ -75,6 +94,17 @@ public sealed partial class SottoClient
                     if (events is not null)
                     {
                         await socket.AckAsync([frame.Envelope.Id], cancellationToken).ConfigureAwait(false);
+                        foreach (var received in events.OfType<MessageReceived>())
+                        {
+                            QueueReceipt(received.Conversation, ReceiptKind.Delivery, [received.Id]);
+                        }
+
+                        WakeExpiry();
+                        if (drained)
+                        {
+                            await FlushReceiptsAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
                         foreach (var e in events)
                         {
                             yield return e;
@@ -85,6 +115,7 @@ public sealed partial class SottoClient
 
                 case ServerFrame.FrameOneofCase.QueueEmpty:
                     drained = true;
+                    await FlushReceiptsAsync(cancellationToken).ConfigureAwait(false);
                     await MaintainAfterDrainAsync(cancellationToken).ConfigureAwait(false);
                     yield return new QueueDrained();
                     break;
@@ -315,6 +346,12 @@ public sealed partial class SottoClient
         CancellationToken cancellationToken)
     {
         _ = account;
+        if (content.KindCase == Sotto.Client.Content.Content.KindOneofCase.Sent)
+        {
+            // A transcript is only meaningful from one's own device, and never nested.
+            return null;
+        }
+
         if (content.Id.Length != 16)
         {
             return content.KindCase == Sotto.Client.Content.Content.KindOneofCase.None ? [new UnknownContentSkipped(authorName, authorDevice)] : null;
@@ -332,6 +369,17 @@ public sealed partial class SottoClient
                     return [];
                 }
 
+                if (!DisappearingTimer.IsValid(content.ExpireTimerSeconds))
+                {
+                    return null;
+                }
+
+                long now = NowMilliseconds;
+                long? expiresAt = content.ExpireTimerSeconds == 0
+                    ? null
+                    : outgoing
+                        ? timestamp + (content.ExpireTimerSeconds * 1000L)
+                        : now + (long)DisappearingTimer.UnseenLifetime.TotalMilliseconds;
                 await tx.AddHistoryEntryAsync(
                     new HistoryEntry
                     {
@@ -342,10 +390,12 @@ public sealed partial class SottoClient
                         AuthorDevice = authorDevice,
                         Outgoing = outgoing,
                         SentAt = timestamp,
-                        ReceivedAt = NowMilliseconds,
+                        ReceivedAt = now,
                         Text = content.Message.Text,
                         Status = outgoing ? DeliveryStatus.Sent : DeliveryStatus.Received,
                         ExpireTimerSeconds = content.ExpireTimerSeconds,
+                        ExpiresAt = expiresAt,
+                        QuoteId = content.Message.QuoteId.Length == 16 ? new Guid(content.Message.QuoteId.Span, bigEndian: true) : null,
                     },
                     cancellationToken).ConfigureAwait(false);
                 return outgoing
@@ -356,8 +406,19 @@ public sealed partial class SottoClient
                 return [new UnknownContentSkipped(authorName, authorDevice)];
 
             default:
-                // Kinds defined in content.proto that this version does not act on yet.
-                return [new UnknownContentSkipped(authorName, authorDevice)];
+                // Receipts and typing from one's own devices carry nothing for this device.
+                if (outgoing && content.KindCase is Sotto.Client.Content.Content.KindOneofCase.Receipt or Sotto.Client.Content.Content.KindOneofCase.Typing)
+                {
+                    return [];
+                }
+
+                var change = await ApplyChangeAsync(tx, content, conversation, conversationName, author, authorName, authorDevice, cancellationToken).ConfigureAwait(false);
+                if (change is null)
+                {
+                    Log.ContentRefused(_logger, content.KindCase.ToString());
+                }
+
+                return change is null ? [] : [change];
         }
     }
 }

@@ -66,7 +66,15 @@ public sealed partial class SottoClient
         };
     }
 
-    private async Task<SentMessage> SendContentAsync(string username, Sotto.Client.Content.Content content, CancellationToken cancellationToken)
+    private async Task<SentMessage> SendContentAsync(string username, Sotto.Client.Content.Content content, CancellationToken cancellationToken) =>
+        await SendContentAsync(username, content, sync: true, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends one content to every device of <paramref name="username"/>; then applies it to this device's history
+    /// (new messages are stored before sending, as <see cref="DeliveryStatus.Sending"/>; changes such as edits only
+    /// after the server accepted them) and, with <paramref name="sync"/>, sends a transcript to this account's other devices.
+    /// </summary>
+    private async Task<SentMessage> SendContentAsync(string username, Sotto.Client.Content.Content content, bool sync, CancellationToken cancellationToken)
     {
         username = NormalizeUsername(username);
         var (account, api) = await RequireAccountAsync(cancellationToken).ConfigureAwait(false);
@@ -81,9 +89,16 @@ public sealed partial class SottoClient
             throw IdentityChangedError(username);
         }
 
+        bool isMessage = content.KindCase == Sotto.Client.Content.Content.KindOneofCase.Message;
+        if (content.KindCase != Sotto.Client.Content.Content.KindOneofCase.TimerUpdate)
+        {
+            using var tx = await _store.BeginAsync(cancellationToken).ConfigureAwait(false);
+            content.ExpireTimerSeconds = await GetTimerAsync(tx, recipient.AccountId, cancellationToken).ConfigureAwait(false);
+        }
+
         var messageId = new Guid(content.Id.Span, bigEndian: true);
         long timestamp = (long)content.Timestamp;
-        var entry = content.KindCase == Sotto.Client.Content.Content.KindOneofCase.Message
+        var entry = isMessage
             ? new HistoryEntry
             {
                 Conversation = recipient.AccountId,
@@ -97,6 +112,8 @@ public sealed partial class SottoClient
                 Text = content.Message.Text,
                 Status = DeliveryStatus.Sending,
                 ExpireTimerSeconds = content.ExpireTimerSeconds,
+                ExpiresAt = content.ExpireTimerSeconds == 0 ? null : timestamp + (content.ExpireTimerSeconds * 1000L),
+                QuoteId = content.Message.QuoteId.Length == 16 ? new Guid(content.Message.QuoteId.Span, bigEndian: true) : null,
             }
             : null;
 
@@ -115,17 +132,29 @@ public sealed partial class SottoClient
         {
             await UpdateStatusAsync(entry, DeliveryStatus.Sent, cancellationToken).ConfigureAwait(false);
         }
-
-        // The sync transcript: this account's other devices show the message too.
-        var transcript = new Sotto.Client.Content.Content
+        else if (sync)
         {
-            Version = ContentVersion,
-            Id = content.Id,
-            Timestamp = content.Timestamp,
-            ExpireTimerSeconds = content.ExpireTimerSeconds,
-            Sent = new SentTranscript { DestinationAccountId = recipient.AccountId, DestinationUsername = username, Content = content },
-        };
-        await DeliverAsync(account, api, AccountName(account.AccountId), account.Username, transcript.ToByteArray(), self: true, timestamp, null, cancellationToken).ConfigureAwait(false);
+            // A change (timer, reaction, edit, delete): this device applies it now that the server accepted it.
+            using var tx = await _store.BeginAsync(cancellationToken).ConfigureAwait(false);
+            await ApplyChangeAsync(tx, content, recipient.AccountId, username, AccountName(account.AccountId), account.Username, account.DeviceId, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        WakeExpiry();
+        if (sync)
+        {
+            // The sync transcript: this account's other devices show the message (or change) too.
+            var transcript = new Sotto.Client.Content.Content
+            {
+                Version = ContentVersion,
+                Id = content.Id,
+                Timestamp = content.Timestamp,
+                ExpireTimerSeconds = content.ExpireTimerSeconds,
+                Sent = new SentTranscript { DestinationAccountId = recipient.AccountId, DestinationUsername = username, Content = content },
+            };
+            await DeliverAsync(account, api, AccountName(account.AccountId), account.Username, transcript.ToByteArray(), self: true, timestamp, null, cancellationToken).ConfigureAwait(false);
+        }
+
         return new SentMessage(messageId, timestamp, devices);
     }
 
@@ -397,6 +426,8 @@ public sealed partial class SottoClient
                 }
                 catch (ProtocolException ex) when (ex.Code == ProtocolError.UntrustedIdentity)
                 {
+                    // Remember the new key (safety-number and trust show it); nothing else of this round is kept.
+                    tx.Dispose();
                     await RecordSeenIdentityAsync(accountId, identity, cancellationToken).ConfigureAwait(false);
                     throw IdentityChangedError(username, ex);
                 }

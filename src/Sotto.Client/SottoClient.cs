@@ -33,6 +33,7 @@ public sealed partial class SottoClient : IAsyncDisposable
     private readonly Uri? _configuredServer;
     private ServerApi? _api;
     private LocalAccount? _account;
+    private int _disposed;
 
     internal SottoClient(SottoClientBuilder builder, IClientStore store)
     {
@@ -44,6 +45,7 @@ public sealed partial class SottoClient : IAsyncDisposable
         _handler = builder.HttpMessageHandler;
         _configuredServer = builder.Server;
         ProfileDirectory = builder.ProfileDirectory!;
+        StartExpiryScheduler();
     }
 
     /// <summary>Where this device's state lives.</summary>
@@ -58,11 +60,20 @@ public sealed partial class SottoClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await StopExpirySchedulerAsync().ConfigureAwait(false);
         _api?.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
     }
 
     internal static AccountInfo ToInfo(LocalAccount account) => new(account.Server, account.AccountId, account.Username, account.DeviceId);
+
+    /// <summary>The stored account record, credentials included (tests and tools of this repository).</summary>
+    internal Task<LocalAccount?> GetLocalAccountAsync(CancellationToken cancellationToken = default) => LoadAccountAsync(cancellationToken);
 
     private async Task<LocalAccount?> LoadAccountAsync(CancellationToken cancellationToken)
     {

@@ -24,6 +24,13 @@ public interface IClientStore : IAsyncDisposable
     /// one store (and of other processes on the same profile) are serialized: this waits for the running one.
     /// </summary>
     ValueTask<IClientTransaction> BeginAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes deleted rows unrecoverable from the files (disappearing messages): deleted content is overwritten in
+    /// place, and this also removes old copies from any journal (SQLite: checkpoints and truncates the WAL).
+    /// Returns false when another connection prevented it; call again later.
+    /// </summary>
+    ValueTask<bool> PurgeDeletedContentAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -127,6 +134,21 @@ public interface IClientTransaction : IProtocolStore, IDisposable
 
     /// <summary>A conversation's entries in the order they were stored.</summary>
     ValueTask<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string conversation, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an entry and its reactions.</summary>
+    ValueTask DeleteHistoryEntryAsync(long seq, CancellationToken cancellationToken = default);
+
+    /// <summary>Entries whose <see cref="HistoryEntry.ExpiresAt"/> is at or before <paramref name="now"/> (ms).</summary>
+    ValueTask<IReadOnlyList<HistoryEntry>> GetExpiredHistoryAsync(long now, CancellationToken cancellationToken = default);
+
+    /// <summary>The earliest <see cref="HistoryEntry.ExpiresAt"/> of any entry, or null.</summary>
+    ValueTask<long?> GetNextExpiryAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sets (or, with a null emoji, removes) <paramref name="reactor"/>'s reaction to a message.</summary>
+    ValueTask SetReactionAsync(string conversation, Guid messageId, string reactor, string? emoji, long reactedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Every reaction in a conversation.</summary>
+    ValueTask<IReadOnlyList<ReactionEntry>> GetReactionsAsync(string conversation, CancellationToken cancellationToken = default);
 
     /// <summary>Commits every write of this unit of work durably.</summary>
     ValueTask CommitAsync(CancellationToken cancellationToken = default);

@@ -78,6 +78,12 @@ public enum DeliveryStatus
 
     /// <summary>Sending failed; the message did not leave this device.</summary>
     Failed = 3,
+
+    /// <summary>A device of the recipient confirmed receiving it (delivery receipt).</summary>
+    Delivered = 4,
+
+    /// <summary>The recipient saw it (read receipt).</summary>
+    Read = 5,
 }
 
 /// <summary>One item of a conversation as stored on this device.</summary>
@@ -118,5 +124,20 @@ public sealed record HistoryEntry
     /// <summary>When this device deletes the message (ms since the Unix epoch), once its countdown started.</summary>
     public long? ExpiresAt { get; init; }
 
+    /// <summary>A reply: the id of the quoted message.</summary>
+    public Guid? QuoteId { get; init; }
+
+    /// <summary>When the author last edited the text (the edit's timestamp), or null.</summary>
+    public long? EditedAt { get; init; }
+
+    /// <summary>True when the author deleted the message for everyone (its text is gone).</summary>
+    public bool Deleted { get; init; }
+
+    /// <summary>When this device first showed the message to its user, or null.</summary>
+    public long? SeenAt { get; init; }
+
     public override string ToString() => $"HistoryEntry {{ Seq = {Seq}, Kind = {Kind} }}";
 }
+
+/// <summary>One person's reaction to one message (at most one per person per message).</summary>
+public sealed record ReactionEntry(string Conversation, Guid MessageId, string Reactor, string Emoji, long ReactedAt);

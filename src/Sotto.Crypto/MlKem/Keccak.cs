@@ -185,18 +185,6 @@ internal static class Keccak
     }
 
     /// <summary>
-    /// Absorbs <c>seed ‖ suffix[t]</c> (a 32-byte seed and two bytes, little-endian) into instance t of a SHAKE128
-    /// four-way state and pads it: ML-KEM's XOF(ρ, i, j) for four matrix entries.
-    /// </summary>
-    internal static void AbsorbShake128x4(ref KeccakState4 state, ReadOnlySpan<byte> seed, ushort suffix0, ushort suffix1, ushort suffix2, ushort suffix3)
-    {
-        AbsorbSeed(ref state, seed);
-        const ulong pad = (ulong)ShakeDomain << 16;
-        state[4] = Vector256.Create(suffix0 | pad, suffix1 | pad, suffix2 | pad, suffix3 | pad);
-        state[(Shake128Rate / 8) - 1] = Vector256.Create(0x80UL << 56);
-    }
-
-    /// <summary>
     /// Absorbs <c>seed ‖ nonce[t]</c> into instance t of a SHAKE256 four-way state and pads it: ML-KEM's
     /// PRF(σ, N) for four nonces.
     /// </summary>
@@ -233,63 +221,6 @@ internal static class Keccak
             BinaryPrimitives.WriteUInt64LittleEndian(output1.Slice(8 * i, 8), lane.GetElement(1));
             BinaryPrimitives.WriteUInt64LittleEndian(output2.Slice(8 * i, 8), lane.GetElement(2));
             BinaryPrimitives.WriteUInt64LittleEndian(output3.Slice(8 * i, 8), lane.GetElement(3));
-        }
-    }
-
-    /// <summary>
-    /// Up to four independent rate-136 sponges (SHA3-256 or SHAKE256, chosen per lane by its domain byte) side by
-    /// side: each lane hashes <c>prefix ‖ message</c> into its output (at most 136 bytes; an empty output leaves the
-    /// lane unused). The lanes' inputs may differ in length.
-    /// </summary>
-    [SkipLocalsInit]
-    internal static void Rate136x4(scoped in Rate136Lane lane0, scoped in Rate136Lane lane1, scoped in Rate136Lane lane2, scoped in Rate136Lane lane3)
-    {
-        const int rate = Shake256Rate;
-        int blocks = Math.Max(Math.Max(lane0.Blocks, lane1.Blocks), Math.Max(lane2.Blocks, lane3.Blocks));
-        KeccakState4 state = default;
-        Span<byte> block = stackalloc byte[4 * rate];
-        try
-        {
-            for (int b = 0; b < blocks; b++)
-            {
-                lane0.FillBlock(b, block[..rate]);
-                lane1.FillBlock(b, block.Slice(rate, rate));
-                lane2.FillBlock(b, block.Slice(2 * rate, rate));
-                lane3.FillBlock(b, block.Slice(3 * rate, rate));
-                for (int i = 0; i < rate / 8; i++)
-                {
-                    state[i] ^= Vector256.Create(
-                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice(8 * i, 8)),
-                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice(rate + (8 * i), 8)),
-                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice((2 * rate) + (8 * i), 8)),
-                        BinaryPrimitives.ReadUInt64LittleEndian(block.Slice((3 * rate) + (8 * i), 8)));
-                }
-
-                Permute4(ref state);
-                ExtractIfLast(ref state, 0, b, lane0);
-                ExtractIfLast(ref state, 1, b, lane1);
-                ExtractIfLast(ref state, 2, b, lane2);
-                ExtractIfLast(ref state, 3, b, lane3);
-            }
-        }
-        finally
-        {
-            Clear(ref state);
-            CryptographicOperations.ZeroMemory(block);
-        }
-
-        static void ExtractIfLast(ref KeccakState4 state, int t, int block, scoped in Rate136Lane lane)
-        {
-            if (block != lane.Blocks - 1)
-            {
-                return;
-            }
-
-            var output = lane.Output;
-            for (int i = 0; i < output.Length; i++)
-            {
-                output[i] = unchecked((byte)(state[i >> 3].GetElement(t) >> (8 * (i & 7))));
-            }
         }
     }
 
@@ -866,7 +797,11 @@ internal static class Keccak
     }
 }
 
-/// <summary>One lane of <see cref="Keccak.Rate136x4"/>: input <c>prefix ‖ message</c>, a domain byte, an output.</summary>
+/// <summary>
+/// A rate-136 sponge (SHA3-256 or SHAKE256, chosen by the domain byte) over <c>prefix ‖ message</c> into an output of
+/// at most one block, as a job for a lane of a four-way state (<see cref="MlKemEngine"/> runs such hashes alongside
+/// its matrix sampling) or computed on its own (<see cref="ComputeScalar"/>). An empty output means no job.
+/// </summary>
 internal readonly ref struct Rate136Lane
 {
     private readonly ReadOnlySpan<byte> _prefix;
@@ -890,6 +825,20 @@ internal readonly ref struct Rate136Lane
 
     /// <summary>Absorbing permutations the lane needs (the last one holds the padding); 0 when unused.</summary>
     internal int Blocks => Output.IsEmpty ? 0 : ((_prefix.Length + _message.Length) / Keccak.Shake256Rate) + 1;
+
+    /// <summary>Computes the hash one-at-a-time (the portable path); nothing when the output is empty.</summary>
+    internal void ComputeScalar()
+    {
+        if (Output.IsEmpty)
+        {
+            return;
+        }
+
+        KeccakState state = default;
+        Keccak.AbsorbFinal(ref state, Keccak.Shake256Rate, _prefix, _message, _domain);
+        Keccak.Squeeze(ref state, Keccak.Shake256Rate, Output);
+        Keccak.Clear(ref state);
+    }
 
     /// <summary>Block <paramref name="index"/> of the lane's padded input; zeros past its end.</summary>
     internal void FillBlock(int index, Span<byte> block)

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
@@ -73,7 +75,7 @@ internal sealed class MlKemEngine
             matrix = matrix[..(k * k * N)];
             noise = noise[..(2 * k * N)];
             t = t[..(k * N)];
-            SampleMatrix(rho, transposed: false, matrix);
+            SampleMatrix(rho, transposed: false, matrix, default, default, default);
             SampleNoise(sigma, 0, noise);
             for (int i = 0; i < 2 * k; i++)
             {
@@ -137,11 +139,14 @@ internal sealed class MlKemEngine
 
         Span<byte> hash = stackalloc byte[SymBytes];
         Span<byte> keyAndCoins = stackalloc byte[2 * SymBytes];
+        Span<short> matrix = stackalloc short[MaxK * MaxK * N];
+        matrix = matrix[..(_k * _k * N)];
         try
         {
-            Keccak.Sha3_256(publicKey, hash);
+            // H(ek) does not depend on Â: its sponge shares the four-way permutations of the matrix XOFs.
+            SampleMatrix(publicKey[(_k * PolyBytes)..], transposed: true, matrix, new Rate136Lane(publicKey, [], Keccak.Sha3Domain, hash), default, default);
             Keccak.Sha3_512(message, hash, keyAndCoins);
-            Encrypt(t, publicKey[(_k * PolyBytes)..], message, keyAndCoins[SymBytes..], ciphertext);
+            Encrypt(t, matrix, message, keyAndCoins[SymBytes..], ciphertext);
             keyAndCoins[..SymBytes].CopyTo(sharedSecret);
             return true;
         }
@@ -155,7 +160,7 @@ internal sealed class MlKemEngine
     /// ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) after the §7.3 hash check; <see langword="false"/>
     /// when H(ek) stored in dk does not match ek stored in dk. A ciphertext that fails re-encryption yields the
     /// implicit-rejection secret J(z ‖ c), selected in constant time. When <paramref name="ciphertextHash"/> is not
-    /// empty it receives SHA3-256(c) (Kyber's key derivation needs it), computed alongside H(ek) and J(z ‖ c).
+    /// empty it receives SHA3-256(c) (Kyber's key derivation needs it), computed alongside the other hashes.
     /// </summary>
     [SkipLocalsInit]
     internal bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret, Span<byte> ciphertextHash = default)
@@ -172,27 +177,20 @@ internal sealed class MlKemEngine
         Span<byte> rejection = stackalloc byte[SymBytes];
         Span<byte> reencrypted = stackalloc byte[CiphertextSize];
         Span<short> t = stackalloc short[MaxK * N];
+        Span<short> matrix = stackalloc short[MaxK * MaxK * N];
+        t = t[..(k * N)];
+        matrix = matrix[..(k * k * N)];
         try
         {
-            // The three long hashes are independent: one four-way sponge pass when vectorized.
-            if (_vectorized)
-            {
-                Keccak.Rate136x4(
-                    new Rate136Lane(publicKey, [], Keccak.Sha3Domain, hash),
-                    new Rate136Lane(z, ciphertext, Keccak.ShakeDomain, rejection),
-                    new Rate136Lane(ciphertext, [], Keccak.Sha3Domain, ciphertextHash),
-                    default);
-            }
-            else
-            {
-                Keccak.Sha3_256(publicKey, hash);
-                Keccak.Shake256(z, ciphertext, rejection);
-                if (!ciphertextHash.IsEmpty)
-                {
-                    Keccak.Sha3_256(ciphertext, ciphertextHash);
-                }
-            }
-
+            // H(ek) for the hash check, J(z ‖ c) and H(c) are independent of each other and of Âᵀ (for the
+            // re-encryption): all share the four-way permutations of the matrix XOFs.
+            SampleMatrix(
+                publicKey[(k * PolyBytes)..],
+                transposed: true,
+                matrix,
+                new Rate136Lane(publicKey, [], Keccak.Sha3Domain, hash),
+                new Rate136Lane(z, ciphertext, Keccak.ShakeDomain, rejection),
+                new Rate136Lane(ciphertext, [], Keccak.Sha3Domain, ciphertextHash));
             if (!CryptographicOperations.FixedTimeEquals(hash, publicKeyHash))
             {
                 return false;
@@ -200,10 +198,8 @@ internal sealed class MlKemEngine
 
             Decrypt(secretPke, ciphertext, message);
             Keccak.Sha3_512(message, publicKeyHash, keyAndCoins);
-
-            t = t[..(k * N)];
             _ = TryDecodePublicKey(publicKey, t);
-            Encrypt(t, publicKey[(k * PolyBytes)..], message, keyAndCoins[SymBytes..], reencrypted);
+            Encrypt(t, matrix, message, keyAndCoins[SymBytes..], reencrypted);
 
             int equal = EqualMask(ciphertext, reencrypted);
             var key = keyAndCoins[..SymBytes];
@@ -223,22 +219,19 @@ internal sealed class MlKemEngine
         }
     }
 
-    /// <summary>K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with t̂ already decoded.</summary>
+    /// <summary>K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with t̂ decoded and Âᵀ sampled.</summary>
     [SkipLocalsInit]
-    private void Encrypt(ReadOnlySpan<short> t, ReadOnlySpan<byte> rho, ReadOnlySpan<byte> message, ReadOnlySpan<byte> coins, Span<byte> ciphertext)
+    private void Encrypt(ReadOnlySpan<short> t, ReadOnlySpan<short> matrix, ReadOnlySpan<byte> message, ReadOnlySpan<byte> coins, Span<byte> ciphertext)
     {
         int k = _k;
-        Span<short> matrix = stackalloc short[MaxK * MaxK * N];
         Span<short> noise = stackalloc short[((2 * MaxK) + 1) * N];
         Span<short> u = stackalloc short[MaxK * N];
         Span<short> v = stackalloc short[N];
         Span<short> m = stackalloc short[N];
-        matrix = matrix[..(k * k * N)];
         noise = noise[..(((2 * k) + 1) * N)];
         u = u[..(k * N)];
         try
         {
-            SampleMatrix(rho, transposed: true, matrix);
             SampleNoise(coins, 0, noise);
             var r = noise[..(k * N)];
             var e1 = noise.Slice(k * N, k * N);
@@ -331,81 +324,173 @@ internal sealed class MlKemEngine
 
     /// <summary>
     /// Â (or Âᵀ) in NTT form, row-major: entry (i, j) is SampleNTT(ρ ‖ j ‖ i), or SampleNTT(ρ ‖ i ‖ j) when
-    /// <paramref name="transposed"/>, so that row i times a vector is row i of Â·v (or Âᵀ·v).
+    /// <paramref name="transposed"/>, so that row i times a vector is row i of Â·v (or Âᵀ·v). Up to three rate-136
+    /// hashes the caller needs anyway (<paramref name="hash0"/> … <paramref name="hash2"/>; <see langword="default"/>
+    /// for none) run alongside.
     /// </summary>
+    /// <remarks>
+    /// Vectorized, the k² XOF streams and the hashes are jobs for the four lanes of <see cref="KeccakState4"/>:
+    /// the hashes take the first lanes (they are longest: 9 to 12 permutations), matrix entries the others, and a
+    /// lane that finishes its job takes the next matrix entry. A matrix job ends when its polynomial has 256
+    /// coefficients (three blocks of 168 bytes nearly always suffice); a hash job ends after its padded last block.
+    /// </remarks>
     [SkipLocalsInit]
-    private void SampleMatrix(ReadOnlySpan<byte> rho, bool transposed, Span<short> matrix)
+    private void SampleMatrix(ReadOnlySpan<byte> rho, bool transposed, Span<short> matrix, scoped in Rate136Lane hash0, scoped in Rate136Lane hash1, scoped in Rate136Lane hash2)
     {
-        int k = _k;
-        int entries = k * k;
-        const int rate = Keccak.Shake128Rate;
-        Span<byte> stream = stackalloc byte[4 * XofBlocks * rate];
-        if (!_vectorized)
+        if (_vectorized)
         {
-            for (int e = 0; e < entries; e++)
-            {
-                KeccakState state = default;
-                ushort suffix = Suffix(e);
-                Keccak.AbsorbFinal(ref state, rate, rho, [unchecked((byte)suffix), (byte)(suffix >> 8)], Keccak.ShakeDomain);
-                var poly = matrix.Slice(e * N, N);
-                var bytes = stream[..(XofBlocks * rate)];
-                Keccak.SqueezeBlocks(ref state, rate, bytes);
-                int count = MlKemPoly.RejectionSample(poly, 0, bytes);
-                while (count < N)
-                {
-                    Keccak.SqueezeBlocks(ref state, rate, bytes[..rate]);
-                    count = MlKemPoly.RejectionSample(poly, count, bytes[..rate]);
-                }
-            }
-
+            SampleMatrixFourWay(rho, transposed, matrix, hash0, hash1, hash2);
             return;
         }
 
-        Span<int> counts = stackalloc int[4];
-        var out0 = stream[..(XofBlocks * rate)];
-        var out1 = stream.Slice(XofBlocks * rate, XofBlocks * rate);
-        var out2 = stream.Slice(2 * XofBlocks * rate, XofBlocks * rate);
-        var out3 = stream.Slice(3 * XofBlocks * rate, XofBlocks * rate);
-        for (int first = 0; first < entries; first += 4)
+        hash0.ComputeScalar();
+        hash1.ComputeScalar();
+        hash2.ComputeScalar();
+        const int rate = Keccak.Shake128Rate;
+        Span<byte> stream = stackalloc byte[XofBlocks * rate];
+        for (int e = 0; e < _k * _k; e++)
         {
-            int lanes = Math.Min(4, entries - first);
-            KeccakState4 state = default;
-            Keccak.AbsorbShake128x4(ref state, rho, Suffix(first), Suffix(first + 1), Suffix(first + 2), Suffix(first + 3));
-            for (int b = 0; b < XofBlocks; b++)
+            KeccakState state = default;
+            ushort suffix = XofSuffix(e, transposed);
+            Keccak.AbsorbFinal(ref state, rate, rho, [unchecked((byte)suffix), (byte)(suffix >> 8)], Keccak.ShakeDomain);
+            var poly = matrix.Slice(e * N, N);
+            Keccak.SqueezeBlocks(ref state, rate, stream);
+            int count = MlKemPoly.RejectionSample(poly, 0, stream);
+            while (count < N)
             {
-                Keccak.SqueezeBlock4(ref state, rate, out0[(b * rate)..], out1[(b * rate)..], out2[(b * rate)..], out3[(b * rate)..]);
+                Keccak.SqueezeBlocks(ref state, rate, stream[..rate]);
+                count = MlKemPoly.RejectionSample(poly, count, stream[..rate]);
             }
+        }
+    }
 
-            bool done = true;
-            for (int lane = 0; lane < lanes; lane++)
+    [SkipLocalsInit]
+    private void SampleMatrixFourWay(ReadOnlySpan<byte> rho, bool transposed, Span<short> matrix, scoped in Rate136Lane hash0, scoped in Rate136Lane hash1, scoped in Rate136Lane hash2)
+    {
+        const int idle = -1; // StartMatrixJob's mark for a lane with nothing left to do
+        const int firstHash = -2; // job −2 − i is hash i; jobs ≥ 0 are matrix entries
+        KeccakState4 state = default;
+        // Lane t of word i is element 4i + t.
+        Span<ulong> words = MemoryMarshal.Cast<Vector256<ulong>, ulong>((Span<Vector256<ulong>>)state);
+        Span<int> job = stackalloc int[4];
+        Span<int> progress = stackalloc int[4];
+        Span<byte> block = stackalloc byte[Keccak.Shake128Rate];
+        try
+        {
+            int nextEntry = 0, lane = 0;
+            for (int i = 0; i < 3; i++)
             {
-                counts[lane] = MlKemPolyAvx2.RejectionSample(matrix.Slice((first + lane) * N, N), 0, stream.Slice(lane * XofBlocks * rate, XofBlocks * rate));
-                done &= counts[lane] == N;
-            }
-
-            while (!done)
-            {
-                Keccak.SqueezeBlock4(ref state, rate, out0, out1, out2, out3);
-                done = true;
-                for (int lane = 0; lane < lanes; lane++)
+                if (!Hash(i, hash0, hash1, hash2).Output.IsEmpty)
                 {
-                    counts[lane] = MlKemPolyAvx2.RejectionSample(matrix.Slice((first + lane) * N, N), counts[lane], stream.Slice(lane * XofBlocks * rate, rate));
-                    done &= counts[lane] == N;
+                    job[lane] = firstHash - i;
+                    progress[lane++] = 0;
+                }
+            }
+
+            for (; lane < 4; lane++)
+            {
+                StartMatrixJob(lane, words, job, progress, ref nextEntry, rho, transposed);
+            }
+
+            while (job[0] != idle || job[1] != idle || job[2] != idle || job[3] != idle)
+            {
+                for (int t = 0; t < 4; t++)
+                {
+                    if (job[t] <= firstHash)
+                    {
+                        Hash(firstHash - job[t], hash0, hash1, hash2).FillBlock(progress[t], block[..Keccak.Shake256Rate]);
+                        for (int i = 0; i < Keccak.Shake256Rate / 8; i++)
+                        {
+                            words[(4 * i) + t] ^= BinaryPrimitives.ReadUInt64LittleEndian(block.Slice(8 * i, 8));
+                        }
+                    }
+                }
+
+                Keccak.Permute4(ref state);
+
+                for (int t = 0; t < 4; t++)
+                {
+                    if (job[t] >= 0)
+                    {
+                        for (int i = 0; i < Keccak.Shake128Rate / 8; i++)
+                        {
+                            BinaryPrimitives.WriteUInt64LittleEndian(block.Slice(8 * i, 8), words[(4 * i) + t]);
+                        }
+
+                        progress[t] = MlKemPolyAvx2.RejectionSample(matrix.Slice(job[t] * N, N), progress[t], block);
+                        if (progress[t] == N)
+                        {
+                            StartMatrixJob(t, words, job, progress, ref nextEntry, rho, transposed);
+                        }
+                    }
+                    else if (job[t] <= firstHash)
+                    {
+                        ref readonly var hash = ref Hash(firstHash - job[t], hash0, hash1, hash2);
+                        if (++progress[t] == hash.Blocks)
+                        {
+                            var output = hash.Output;
+                            for (int i = 0; i < output.Length; i++)
+                            {
+                                output[i] = unchecked((byte)(words[(4 * (i >> 3)) + t] >> (8 * (i & 7))));
+                            }
+
+                            StartMatrixJob(t, words, job, progress, ref nextEntry, rho, transposed);
+                        }
+                    }
                 }
             }
         }
-
-        int Row(int entry) => entry / k;
-
-        int Column(int entry) => entry % k;
-
-        // XOF input bytes 32 and 33 as a little-endian ushort; entries past the end repeat the last one.
-        ushort Suffix(int entry)
+        finally
         {
-            entry = Math.Min(entry, entries - 1);
-            int i = Row(entry), j = Column(entry);
-            return transposed ? (ushort)(i | (j << 8)) : (ushort)(j | (i << 8));
+            Keccak.Clear(ref state);
+            CryptographicOperations.ZeroMemory(block);
         }
+    }
+
+    /// <summary>
+    /// Points lane <paramref name="t"/> at the next matrix entry (its state zeroed, ρ and the index bytes absorbed and
+    /// padded), or marks it idle when every entry is taken.
+    /// </summary>
+    private void StartMatrixJob(int t, Span<ulong> words, Span<int> job, Span<int> progress, ref int nextEntry, ReadOnlySpan<byte> rho, bool transposed)
+    {
+        for (int i = 0; i < 25; i++)
+        {
+            words[(4 * i) + t] = 0;
+        }
+
+        if (nextEntry == _k * _k)
+        {
+            job[t] = -1;
+            return;
+        }
+
+        // SHAKE128(ρ ‖ two index bytes): 34 bytes, then the domain bits, then the final bit of the 168-byte block.
+        for (int i = 0; i < 4; i++)
+        {
+            words[(4 * i) + t] = BinaryPrimitives.ReadUInt64LittleEndian(rho.Slice(8 * i, 8));
+        }
+
+        words[(4 * 4) + t] = XofSuffix(nextEntry, transposed) | ((ulong)Keccak.ShakeDomain << 16);
+        words[(4 * ((Keccak.Shake128Rate / 8) - 1)) + t] = 0x80UL << 56;
+        job[t] = nextEntry++;
+        progress[t] = 0;
+    }
+
+    private static ref readonly Rate136Lane Hash(int index, in Rate136Lane hash0, in Rate136Lane hash1, in Rate136Lane hash2)
+    {
+        if (index == 0)
+        {
+            return ref hash0;
+        }
+
+        return ref index == 1 ? ref hash1 : ref hash2;
+    }
+
+    /// <summary>XOF input bytes 32 and 33 of matrix entry <paramref name="entry"/> (row-major), as a little-endian ushort.</summary>
+    private ushort XofSuffix(int entry, bool transposed)
+    {
+        int i = entry / _k, j = entry % _k;
+        return transposed ? (ushort)(i | (j << 8)) : (ushort)(j | (i << 8));
     }
 
     /// <summary>

@@ -16,16 +16,16 @@ namespace Sotto.Crypto;
 /// <para>
 /// Montgomery arithmetic with R = 2^16 as in the pq-crystals reference implementation: <see cref="Zetas"/> hold
 /// ζ^BitRev7(i)·R mod q, so the forward NTT maps a normal polynomial to a normal NTT-domain one;
-/// <see cref="BaseMulAccumulateScalar"/> returns the sum of products times R^-1, which <see cref="InvNttScalar"/> (it multiplies by
-/// R/128) or <see cref="ToMontgomery"/> (times R) takes back out. Coefficients are kept in (−q, q) between steps
-/// unless a method says otherwise; encoders map them to [0, q).
+/// <see cref="BaseMulAccumulateScalar"/> returns the sum of products times R^-1, which <see cref="InvNttScalar"/>
+/// (it multiplies by R/128) or <see cref="ToMontgomery"/> (times R) takes back out. Coefficients are kept in (−q, q)
+/// between steps unless a method says otherwise; encoders map them to [0, q).
 /// </para>
 /// <para>
-/// The kernels named <c>…Scalar</c> have an AVX2 form in <see cref="MlKemPolyAvx2"/>; <see cref="MlKemEngine"/>
-/// chooses. Both forms compute values congruent mod q, and every output that leaves the engine is canonical, so the
-/// choice never shows. Everything that
-/// touches secrets is branch-free and indexes memory only by public positions; <see cref="RejectionSample"/> reads
-/// public bytes (the matrix seed ρ) and may branch on them.
+/// This is the portable form. <see cref="MlKemPolyAvx2"/> has the same kernels with the same contracts (the
+/// transforms are named <c>…Scalar</c> here); <see cref="MlKemEngine"/> chooses. Outputs of the two forms are
+/// congruent mod q, and equal wherever they leave the engine (encodings are canonical), so the choice never shows.
+/// Everything that touches secrets is branch-free and indexes memory only by public positions;
+/// <see cref="RejectionSample"/> reads public bytes (the XOF stream of the matrix seed ρ) and may branch on them.
 /// </para>
 /// </remarks>
 internal static class MlKemPoly

@@ -7,8 +7,8 @@ namespace Sotto.Crypto.Tests.Kem;
 
 /// <summary>
 /// Sotto's Keccak (<see cref="Keccak"/>): FIPS 202 known answers, every message length across several blocks
-/// against BouncyCastle's SHA-3, and the four-way permutation (both its AVX-512 and its plain 256-bit form)
-/// against four one-at-a-time permutations.
+/// against BouncyCastle's SHA-3, the lane jobs <see cref="MlKemEngine"/> schedules, and the four-way permutation
+/// (both its AVX-512 and its plain 256-bit form) against four one-at-a-time permutations.
 /// </summary>
 public sealed class KeccakTests
 {
@@ -62,63 +62,57 @@ public sealed class KeccakTests
     }
 
     [Fact]
-    public void FourWayXofAndPrfMatchOneAtATimeShake()
+    public void FourWayPrfMatchesOneAtATimeShake()
     {
         var rng = new SeededRandom("keccak/x4");
         var seed = new byte[32];
         rng.Fill(seed);
-        byte[][] outputs = [new byte[3 * 168], new byte[3 * 168], new byte[3 * 168], new byte[3 * 168]];
-
+        byte[][] outputs = [new byte[136], new byte[136], new byte[136], new byte[136]];
         KeccakState4 state = default;
-        Keccak.AbsorbShake128x4(ref state, seed, 0x0100, 0x0302, 0x0504, 0x0706);
-        for (int block = 0; block < 3; block++)
-        {
-            Keccak.SqueezeBlock4(ref state, 168, outputs[0].AsSpan(168 * block), outputs[1].AsSpan(168 * block), outputs[2].AsSpan(168 * block), outputs[3].AsSpan(168 * block));
-        }
-
-        for (int lane = 0; lane < 4; lane++)
-        {
-            byte[] input = [.. seed, (byte)(2 * lane), (byte)((2 * lane) + 1)];
-            Assert.Equal(BouncyCastle(new ShakeDigest(128), input, 3 * 168), outputs[lane]);
-        }
-
         Keccak.AbsorbShake256x4(ref state, seed, 9, 10, 11, 12);
         Keccak.SqueezeBlock4(ref state, 136, outputs[0], outputs[1], outputs[2], outputs[3]);
         for (int lane = 0; lane < 4; lane++)
         {
             byte[] input = [.. seed, (byte)(9 + lane)];
-            Assert.Equal(BouncyCastle(new ShakeDigest(256), input, 136), outputs[lane][..136]);
+            Assert.Equal(BouncyCastle(new ShakeDigest(256), input, 136), outputs[lane]);
         }
     }
 
     [Fact]
-    public void FourWayRate136HashesMatchOneAtATimeSpongesForUnequalLengths()
+    public void Rate136LaneBlocksAreThePaddedInputAndItsHashIsTheSponge()
     {
-        var rng = new SeededRandom("keccak/rate136x4");
-        var data = new byte[2000];
+        var rng = new SeededRandom("keccak/rate136lane");
+        var data = new byte[700];
         rng.Fill(data);
-        // Lengths around block boundaries (136·k − 1, 136·k, 136·k + 1) and prefixes that end mid-block.
-        int[] lengths = [0, 1, 135, 136, 137, 271, 272, 1568, 1600];
+        // Around block boundaries (136·k − 1, 136·k, 136·k + 1), with prefixes that end mid-block.
+        int[] lengths = [0, 1, 135, 136, 137, 271, 272, 273, 500];
         foreach (int a in lengths)
         {
             foreach (int b in lengths)
             {
                 var prefix = data.AsSpan(0, Math.Min(a, 200));
-                var message = data.AsSpan(300, b);
-                byte[] sha = new byte[32], shake = new byte[100], other = new byte[32];
-                Keccak.Rate136x4(
-                    new Rate136Lane(data.AsSpan(0, a), [], Keccak.Sha3Domain, sha),
-                    default,
-                    new Rate136Lane(prefix, message, Keccak.ShakeDomain, shake),
-                    new Rate136Lane(message, prefix, Keccak.Sha3Domain, other));
+                var message = data.AsSpan(200, b);
+                var output = new byte[100];
+                var lane = new Rate136Lane(prefix, message, Keccak.ShakeDomain, output);
 
-                var expected = new byte[32];
-                Keccak.Sha3_256(data.AsSpan(0, a), expected);
-                Assert.Equal(expected, sha);
-                var expectedShake = new byte[100];
-                Keccak.Shake256(prefix, message, expectedShake);
-                Assert.Equal(expectedShake, shake);
-                Assert.Equal(BouncyCastle(new Sha3Digest(256), [.. message, .. prefix], 32), other);
+                // pad10*1 after the domain bits: input ‖ 0x1F ‖ 0… ‖ 0x80, to a whole number of blocks.
+                byte[] input = [.. prefix, .. message];
+                var expected = new byte[136 * ((input.Length / 136) + 1)];
+                input.CopyTo(expected, 0);
+                expected[input.Length] ^= Keccak.ShakeDomain;
+                expected[^1] ^= 0x80;
+                Assert.Equal(expected.Length / 136, lane.Blocks);
+                var blocks = new byte[expected.Length + 136];
+                for (int i = 0; i <= lane.Blocks; i++)
+                {
+                    lane.FillBlock(i, blocks.AsSpan(136 * i, 136));
+                }
+
+                Assert.Equal(expected, blocks[..expected.Length]);
+                Assert.Equal(new byte[136], blocks[expected.Length..]);
+
+                lane.ComputeScalar();
+                Assert.Equal(BouncyCastle(new ShakeDigest(256), input, 100), output);
             }
         }
     }

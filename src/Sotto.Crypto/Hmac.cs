@@ -42,23 +42,16 @@ public static class Digest
     /// <summary>SHA-512.</summary>
     public static void Sha512(ReadOnlySpan<byte> data, Span<byte> hash) => SHA512.HashData(data, hash);
 
-    /// <summary>SHA3-256 (FIPS 202), through BouncyCastle so it does not depend on the OpenSSL build.</summary>
+    /// <summary>SHA3-256 (FIPS 202), Sotto's managed Keccak (no dependency on the OpenSSL build).</summary>
     public static void Sha3_256(ReadOnlySpan<byte> data, Span<byte> hash)
     {
         Error.CheckLength(hash, 32, nameof(hash));
-        var digest = new Org.BouncyCastle.Crypto.Digests.Sha3Digest(256);
-        digest.BlockUpdate(data);
-        digest.DoFinal(hash);
+        Keccak.Sha3_256(data, hash);
     }
 
     /// <summary>SHAKE256 (FIPS 202) of the concatenation of <paramref name="first"/> and <paramref name="second"/>.</summary>
-    public static void Shake256(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> output)
-    {
-        var digest = new Org.BouncyCastle.Crypto.Digests.ShakeDigest(256);
-        digest.BlockUpdate(first);
-        digest.BlockUpdate(second);
-        digest.OutputFinal(output);
-    }
+    public static void Shake256(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> output) =>
+        Keccak.Shake256(first, second, output);
 }
 
 /// <summary>Constant-time comparison for secrets and tags.</summary>

@@ -1,39 +1,36 @@
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto.Kems;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Prng;
-using Org.BouncyCastle.Security;
 
 namespace Sotto.Crypto;
 
 /// <summary>
-/// ML-KEM (FIPS 203) over BouncyCastle, parameterised by security level, and the round-3 Kyber1024 that libsignal
-/// calls key type 0x08. Both take their randomness from an injected <see cref="IRandom"/>.
+/// ML-KEM (FIPS 203), parameterised by security level, and the round-3 Kyber1024 that libsignal calls key type 0x08.
+/// Both take their randomness from an injected <see cref="IRandom"/>. The algorithms are Sotto's own
+/// (<see cref="MlKemEngine"/>: managed Keccak, AVX2 NTT), constant time with respect to secrets.
 /// </summary>
 /// <remarks>
 /// Key formats: the public (encapsulation) key is FIPS 203's <c>ek</c>; the secret key is the expanded
 /// <c>dk</c> (1,632 / 2,400 / 3,168 bytes), the form libsignal stores. Decapsulation of a malformed ciphertext
-/// of the right length yields the implicit-rejection secret, as FIPS 203 requires.
+/// of the right length yields the implicit-rejection secret, as FIPS 203 requires. Input checks are FIPS 203's:
+/// §7.2 (ek length and modulus check) before encapsulation, §7.3 (lengths and the hash check of dk) before
+/// decapsulation.
 /// </remarks>
 public sealed class MlKem
 {
-    private readonly MLKemParameters _parameters;
+    private readonly MlKemEngine _engine;
 
-    private MlKem(MLKemParameters parameters, int publicKeySize, int secretKeySize, int ciphertextSize)
+    private MlKem(MlKemEngine engine)
     {
-        _parameters = parameters;
-        PublicKeySize = publicKeySize;
-        SecretKeySize = secretKeySize;
-        CiphertextSize = ciphertextSize;
+        _engine = engine;
+        PublicKeySize = engine.PublicKeySize;
+        SecretKeySize = engine.SecretKeySize;
+        CiphertextSize = engine.CiphertextSize;
     }
 
     /// <summary>ML-KEM-768.</summary>
-    public static MlKem MlKem768 { get; } = new(MLKemParameters.ml_kem_768, 1184, 2400, 1088);
+    public static MlKem MlKem768 { get; } = new(new MlKemEngine(k: 3, du: 10, dv: 4));
 
     /// <summary>ML-KEM-1024.</summary>
-    public static MlKem MlKem1024 { get; } = new(MLKemParameters.ml_kem_1024, 1568, 3168, 1568);
+    public static MlKem MlKem1024 { get; } = new(new MlKemEngine(k: 4, du: 11, dv: 5));
 
     /// <summary>Size of the shared secret.</summary>
     public const int SharedSecretSize = 32;
@@ -75,51 +72,14 @@ public sealed class MlKem
         Error.CheckLength(seed, SeedSize, nameof(seed));
         Error.CheckLength(publicKey, PublicKeySize, nameof(publicKey));
         Error.CheckLength(secretKey, SecretKeySize, nameof(secretKey));
-        var seedCopy = seed.ToArray();
-        byte[]? encoded = null;
-        try
-        {
-            var key = MLKemPrivateKeyParameters.FromSeed(_parameters, seedCopy, MLKemPrivateKeyParameters.Format.EncodingOnly);
-            encoded = key.GetEncoded();
-            encoded.CopyTo(secretKey);
-            key.GetPublicKeyEncoded().CopyTo(publicKey);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seedCopy);
-            CryptographicOperations.ZeroMemory(encoded);
-        }
+        _engine.GenerateKeyPair(seed[..32], seed[32..], publicKey, secretKey);
     }
 
     /// <summary>
     /// Checks an encapsulation key (FIPS 203 §7.2: length and that every coefficient is reduced mod q).
     /// </summary>
-    public bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => TryParsePublicKey(publicKey, out _);
-
-    private bool TryParsePublicKey(ReadOnlySpan<byte> publicKey, [NotNullWhen(true)] out MLKemPublicKeyParameters? key)
-    {
-        key = null;
-        if (publicKey.Length != PublicKeySize)
-        {
-            return false;
-        }
-
-        try
-        {
-            var parsed = MLKemPublicKeyParameters.FromEncoding(_parameters, publicKey.ToArray());
-            if (!parsed.GetEncoded().AsSpan().SequenceEqual(publicKey))
-            {
-                return false;
-            }
-
-            key = parsed;
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    public bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) =>
+        publicKey.Length == PublicKeySize && _engine.IsValidPublicKey(publicKey);
 
     /// <summary>
     /// Encapsulates to <paramref name="publicKey"/>. Returns <see langword="false"/> when the key fails the
@@ -149,95 +109,32 @@ public sealed class MlKem
         Error.CheckLength(message, MessageSize, nameof(message));
         Error.CheckLength(ciphertext, CiphertextSize, nameof(ciphertext));
         Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
-        if (!TryParsePublicKey(publicKey, out var key))
-        {
-            return false;
-        }
-
-        var m = message.ToArray();
-        try
-        {
-            var encapsulator = new MLKemEncapsulator(_parameters);
-            encapsulator.Init(new ParametersWithRandom(key, new SecureRandom(new FixedBytesGenerator(m))));
-            encapsulator.Encapsulate(ciphertext, sharedSecret);
-            return true;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(m);
-        }
+        return publicKey.Length == PublicKeySize && _engine.TryEncapsulate(publicKey, message, ciphertext, sharedSecret);
     }
 
     /// <summary>
-    /// Decapsulates <paramref name="ciphertext"/>. Returns <see langword="false"/> only for a wrong-sized
-    /// ciphertext or secret key; a tampered ciphertext of the right size yields a pseudo-random secret.
+    /// Decapsulates <paramref name="ciphertext"/>. Returns <see langword="false"/> for a wrong-sized ciphertext or
+    /// secret key, or a secret key whose stored hash of the public key is wrong (FIPS 203 §7.3); a tampered
+    /// ciphertext of the right size yields a pseudo-random secret.
     /// </summary>
-    public bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret)
+    public bool TryDecapsulate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret) =>
+        TryDecapsulateAndHashCiphertext(secretKey, ciphertext, sharedSecret, default);
+
+    /// <summary>
+    /// <see cref="TryDecapsulate"/>, also writing SHA3-256 of
+    /// the ciphertext to <paramref name="ciphertextHash"/> (32 bytes) unless it is empty: Kyber's key derivation
+    /// needs it, and the engine computes it alongside its own hashes.
+    /// </summary>
+    internal bool TryDecapsulateAndHashCiphertext(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> ciphertext, Span<byte> sharedSecret, Span<byte> ciphertextHash)
     {
         Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
-        if (secretKey.Length != SecretKeySize || ciphertext.Length != CiphertextSize)
+        if (!ciphertextHash.IsEmpty)
         {
-            return false;
+            Error.CheckLength(ciphertextHash, 32, nameof(ciphertextHash));
         }
 
-        var secretKeyCopy = secretKey.ToArray();
-        try
-        {
-            MLKemPrivateKeyParameters key;
-            try
-            {
-                key = MLKemPrivateKeyParameters.FromEncoding(_parameters, secretKeyCopy);
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
-
-            var decapsulator = new MLKemDecapsulator(_parameters);
-            decapsulator.Init(key);
-            decapsulator.Decapsulate(ciphertext, sharedSecret);
-            return true;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(secretKeyCopy);
-        }
-    }
-
-    /// <summary>
-    /// Serves BouncyCastle's encapsulator the one 32-byte message it draws; any other request is a bug
-    /// (a BouncyCastle change we must notice, not paper over).
-    /// </summary>
-    private sealed class FixedBytesGenerator(byte[] message) : IRandomGenerator
-    {
-        private bool _used;
-
-        public void AddSeedMaterial(byte[] seed)
-        {
-        }
-
-        public void AddSeedMaterial(ReadOnlySpan<byte> seed)
-        {
-        }
-
-        public void AddSeedMaterial(long seed)
-        {
-        }
-
-        public void NextBytes(byte[] bytes) => NextBytes(bytes.AsSpan());
-
-        public void NextBytes(byte[] bytes, int start, int len) => NextBytes(bytes.AsSpan(start, len));
-
-        public void NextBytes(Span<byte> destination)
-        {
-            if (_used || destination.Length != message.Length)
-            {
-                throw new UnreachableException($"ML-KEM encapsulation asked for {destination.Length} random bytes; expected one draw of {message.Length}.");
-            }
-
-            _used = true;
-            message.CopyTo(destination);
-        }
+        return secretKey.Length == SecretKeySize && ciphertext.Length == CiphertextSize &&
+            _engine.TryDecapsulate(secretKey, ciphertext, sharedSecret, ciphertextHash);
     }
 }
 
@@ -312,14 +209,15 @@ public static class Kyber1024
     {
         Error.CheckLength(sharedSecret, SharedSecretSize, nameof(sharedSecret));
         Span<byte> ss = stackalloc byte[MlKem.SharedSecretSize];
+        Span<byte> ctHash = stackalloc byte[32];
         try
         {
-            if (!MlKem.MlKem1024.TryDecapsulate(secretKey, ciphertext, ss))
+            if (!MlKem.MlKem1024.TryDecapsulateAndHashCiphertext(secretKey, ciphertext, ss, ctHash))
             {
                 return false;
             }
 
-            Kdf(ss, ciphertext, sharedSecret);
+            Digest.Shake256(ss, ctHash, sharedSecret);
             return true;
         }
         finally

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
+using Sotto.Cli.Daemon;
 using Sotto.Client;
 using Sotto.Client.Storage;
 using Sotto.Client.Storage.Sqlite;
@@ -45,6 +47,7 @@ internal static class Commands
         root.Subcommands.Add(DeleteCommand());
         root.Subcommands.Add(ReceiptsCommand());
         root.Subcommands.Add(TypingCommand());
+        root.Subcommands.Add(DaemonCommand());
         return root;
     }
 
@@ -476,6 +479,43 @@ internal static class Commands
         {
             await client.SendTypingAsync(parse.GetValue(to)!, !parse.GetValue(stop), ct);
             return Done(output, "typing_sent", "Sent.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command DaemonCommand()
+    {
+        var http = new Option<IPEndPoint>("--http")
+        {
+            Description = $"Listen on this loopback HOST:PORT (default 127.0.0.1:{DaemonHost.DefaultPort})",
+            DefaultValueFactory = _ => new IPEndPoint(IPAddress.Loopback, DaemonHost.DefaultPort),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (DaemonHost.TryParseAddress(text, out var endpoint, out var error))
+                {
+                    return endpoint;
+                }
+
+                result.AddError(error);
+                return null;
+            },
+        };
+        var keepAlive = new Option<double>("--keep-alive")
+        {
+            Description = "Seconds between keep-alive comments on idle event streams",
+            DefaultValueFactory = _ => DaemonHost.DefaultKeepAlive.TotalSeconds,
+        };
+        var command = new Command("daemon", "Keep this profile online: JSON-RPC 2.0 at POST /api/v1/rpc, events at GET /api/v1/events (loopback, bearer token)") { http, keepAlive };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, (client, output, ct) =>
+        {
+            double seconds = parse.GetValue(keepAlive);
+            if (!(seconds is >= 0.1 and <= 3600))
+            {
+                return Task.FromResult(Output.Fail("--keep-alive takes 0.1 to 3600 seconds.", Output.UsageError));
+            }
+
+            return DaemonHost.RunAsync(client, output, parse.GetValue(http)!, TimeSpan.FromSeconds(seconds), ct);
         }, cancellationToken));
         return command;
     }

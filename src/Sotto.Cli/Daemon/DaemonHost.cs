@@ -248,7 +248,10 @@ internal static class DaemonHost
 
         if (body is null)
         {
+            // Sent before the unread rest of the body makes Kestrel drop the connection.
+            context.Response.Headers.Connection = "close";
             await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"request too large: at most {MaxRequestBytes} bytes").ConfigureAwait(false);
+            await context.Response.CompleteAsync().ConfigureAwait(false);
             return;
         }
 

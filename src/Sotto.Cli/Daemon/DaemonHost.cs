@@ -39,6 +39,7 @@ internal static class DaemonHost
 {
     public const int DefaultPort = 7583;
     public const string TokenFileName = "daemon.token";
+    public const string LockFileName = "daemon.lock";
 
     /// <summary>Largest JSON-RPC request body.</summary>
     public const int MaxRequestBytes = 1 << 20;
@@ -85,6 +86,13 @@ internal static class DaemonHost
     {
         var account = await client.GetAccountAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new SottoClientException(ClientError.NotRegistered, "This profile has no account yet.");
+
+        // One daemon per profile: two would take turns replacing each other's delivery connection.
+        using var profileLock = TryLockProfile(client.ProfileDirectory);
+        if (profileLock is null)
+        {
+            return Output.Fail($"another sotto daemon is running on this profile (it holds {LockFileName}).");
+        }
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = client.ProfileDirectory });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
@@ -435,6 +443,25 @@ internal static class DaemonHost
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>An exclusive lock on DIR/daemon.lock (flock on Unix), or null when another process holds it.</summary>
+    private static FileStream? TryLockProfile(string profileDirectory)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            return new FileStream(Path.Combine(profileDirectory, LockFileName), options);
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

@@ -136,7 +136,8 @@ public sealed class DaemonTests
         }
 
         await Task.Delay(300, Ct);
-        foreach (var file in Directory.GetFiles(bob).Concat(Directory.GetFiles(alice)))
+        // Every file but the daemons' lock (empty, and exclusively locked while they run).
+        foreach (var file in Directory.GetFiles(bob).Concat(Directory.GetFiles(alice)).Where(f => Path.GetFileName(f) != "daemon.lock"))
         {
             var bytes = await ReadSharedAsync(file);
             Assert.True(bytes.AsSpan().IndexOf("9f3b2d"u8) < 0, $"plaintext found in {Path.GetFileName(file)}");
@@ -244,6 +245,19 @@ public sealed class DaemonTests
         }
 
         Assert.False(File.Exists(Path.Combine(alice, "daemon.token")));
+    }
+
+    [Fact]
+    public async Task SecondDaemonOnTheSameProfileIsRefusedAndLeavesTheFirstsTokenAlone()
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        var (alice, _) = await RegisterAsync(server);
+        await using var daemon = await DaemonProcess.StartAsync(alice);
+
+        var line = (await Support.Cli.RunAsync("--profile", alice, "daemon", "--http", "127.0.0.1:0")).FailedWithOneLine(1);
+        Assert.Contains("another sotto daemon", line, StringComparison.Ordinal);
+        Assert.Equal(daemon.Token, await File.ReadAllTextAsync(daemon.TokenFile, Ct));
+        Assert.Equal("pong", (await daemon.ResultAsync("ping")).GetProperty("type").GetString());
     }
 
     [Fact]

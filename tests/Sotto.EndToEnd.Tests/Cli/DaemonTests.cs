@@ -41,10 +41,10 @@ public sealed class DaemonTests
         var own = Assert.Single((await aliceDaemon.ResultAsync("history", new { to = "bob" })).EnumerateArray());
         Assert.True(own.GetProperty("outgoing").GetBoolean());
 
-        // SIGTERM: a clean exit that removes the token file.
-        await bobEvents.DisposeAsync();
+        // SIGTERM with a subscriber connected: its stream ends, and the daemon exits cleanly, removing the token file.
         Assert.Equal(0, await bobDaemon.TerminateAsync());
         Assert.False(File.Exists(bobDaemon.TokenFile));
+        await Assert.ThrowsAsync<EndOfStreamException>(() => bobEvents.NextAsync());
 
         // The same kind of message, received by 'sotto receive --json' instead, has the same members.
         await aliceDaemon.ResultAsync("send", new { to = "bob", text = "and through the CLI" });
@@ -377,6 +377,83 @@ public sealed class DaemonTests
         await aliceDaemon.ResultAsync("send", new { to = "bob", text = "wake up" });
         await staying.NextOfTypeAsync("message", m => m.GetProperty("text").GetString() == "wake up");
         Assert.Contains("keep-alive", staying.Comments);
+    }
+
+    [Fact]
+    public async Task ReadmeCurlExampleWorksAsWritten()
+    {
+        var commands = ReadmeDaemonCommands();
+        Assert.Equal(3, commands.Count);
+        await using var server = await LoopbackServer.StartAsync();
+        var (alice, _) = await RegisterAsync(server);
+        await using var daemon = await DaemonProcess.StartAsync(alice);
+        string Adapt(string command) => command.Replace("~/.sotto", alice, StringComparison.Ordinal).Replace("127.0.0.1:7583", daemon.Url.Authority, StringComparison.Ordinal);
+
+        using (var send = Bash(Adapt(commands[0]) + "\n" + Adapt(commands[1])))
+        {
+            string stdout = await send.StandardOutput.ReadToEndAsync(Ct);
+            await send.WaitForExitAsync(Ct);
+            var result = JsonDocument.Parse(stdout).RootElement.GetProperty("result");
+            Assert.Equal(("sent", "bob"), (result.GetProperty("type").GetString(), result.GetProperty("to").GetString()));
+        }
+
+        using var events = Bash(Adapt(commands[0]) + "\ntimeout 30 " + Adapt(commands[2]));
+        try
+        {
+            Assert.Equal(": connected", await events.StandardOutput.ReadLineAsync(Ct));
+            var bobClient = server.NewClient("bob");
+            await bobClient.ReceiveAllAsync();
+            await bobClient.SendTextAsync("alice", "hello", Ct);
+            string? line;
+            while ((line = await events.StandardOutput.ReadLineAsync(Ct)) is not null && line != "event: message")
+            {
+            }
+
+            string data = (await events.StandardOutput.ReadLineAsync(Ct))!;
+            Assert.StartsWith("data: ", data, StringComparison.Ordinal);
+            Assert.Equal("hello", JsonDocument.Parse(data["data: ".Length..]).RootElement.GetProperty("text").GetString());
+        }
+        finally
+        {
+            events.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>The commands of the sh block under README "### Daemon" (continuations joined, comments dropped).</summary>
+    private static List<string> ReadmeDaemonCommands()
+    {
+        var readme = File.ReadAllLines(Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "README.md"));
+        int section = Array.FindIndex(readme, l => l == "### Daemon");
+        int start = Array.FindIndex(readme, section, l => l == "```sh") + 1;
+        int end = Array.FindIndex(readme, start, l => l == "```");
+        var commands = new List<string>();
+        string pending = string.Empty;
+        foreach (var line in readme[start..end])
+        {
+            if (line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            if (line.EndsWith('\\'))
+            {
+                pending += line[..^1];
+                continue;
+            }
+
+            commands.Add(pending + line);
+            pending = string.Empty;
+        }
+
+        return commands;
+    }
+
+    private static Process Bash(string script)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        return Process.Start(info) ?? throw new InvalidOperationException("cannot start bash");
     }
 
     private static async Task<(string Alice, string Bob)> RegisterAsync(LoopbackServer server)

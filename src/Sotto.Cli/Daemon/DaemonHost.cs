@@ -369,7 +369,7 @@ internal static class DaemonHost
         {
             await client.MarkSeenAsync(message.Conversation, [message.Id], cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SottoClientException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
             DaemonLog.MarkSeenFailed(logger, ex.GetType().Name);
         }
@@ -409,6 +409,11 @@ internal static class DaemonHost
             {
                 DaemonLog.ReceiveRetrying(logger, ex.Code.ToString(), pause.TotalSeconds);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                // The store or the disk; receiving resumes where it stopped (unacknowledged envelopes come again).
+                DaemonLog.ReceiveRetrying(logger, ex.GetType().Name, pause.TotalSeconds);
+            }
 
             try
             {
@@ -438,6 +443,10 @@ internal static class DaemonHost
                 catch (SottoClientException ex)
                 {
                     DaemonLog.PreKeyUpkeepFailed(logger, ex.Code.ToString());
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    DaemonLog.PreKeyUpkeepFailed(logger, ex.GetType().Name);
                 }
             }
         }

@@ -184,7 +184,7 @@ public static class ProtocolTargets
 /// Alice and Bob with deterministic keys: Alice has sent Bob a PreKeySignalMessage and, after his reply, some
 /// SignalMessages he has not read yet. Bob's stores are rebuilt (identically) whenever a fuzzed input is accepted.
 /// </summary>
-internal sealed class ProtocolFixture
+public sealed class ProtocolFixture
 {
     private static readonly Lazy<ProtocolFixture> Instance = new(() => new ProtocolFixture());
 
@@ -331,7 +331,6 @@ internal sealed class ProtocolFixture
     /// </summary>
     public static void RunSessionRecord(byte[] input)
     {
-        var f = Shared;
         var record = SessionRecord.Deserialize(input);
         var reserialized = record.Serialize();
         FuzzCheckException.Check(SessionRecord.Deserialize(reserialized).Serialize().AsSpan().SequenceEqual(reserialized), "a re-serialized session record changed");
@@ -340,11 +339,17 @@ internal sealed class ProtocolFixture
             _ = record.DecodePrevious(i);
         }
 
+        _ = DecryptThroughStoredRecord(input, Shared.SignalMessages[0]);
+    }
+
+    /// <summary>Bob, whose store holds <paramref name="record"/> for Alice, decrypts <paramref name="signalMessage"/> from her.</summary>
+    public static byte[] DecryptThroughStoredRecord(byte[] record, byte[] signalMessage)
+    {
+        var f = Shared;
         var bob = Bob.Create(f.BobIdentity, f._signed, f._kyberRecord, f._oneTime);
-        Wait(bob.Store.Sessions.StoreSessionAsync(AliceAddress, record));
+        Wait(bob.Store.Sessions.StoreSessionAsync(AliceAddress, SessionRecord.Deserialize(record)));
         Wait(bob.Store.SaveIdentityAsync(AliceAddress, f.AliceIdentity.IdentityKey));
-        var message = SignalMessage.Deserialize(f.SignalMessages[0]);
-        _ = Wait(bob.Cipher.DecryptAsync(AliceAddress, message));
+        return Wait(bob.Cipher.DecryptAsync(AliceAddress, SignalMessage.Deserialize(signalMessage)));
     }
 
     private static T Wait<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();

@@ -29,10 +29,11 @@ public sealed record FuzzFailure(string Target, ulong Seed, long Iteration, byte
 }
 
 /// <summary>What one fuzz run did.</summary>
-public sealed record FuzzReport(string Target, ulong Seed, long Executed, long Accepted, long Rejected, IReadOnlyList<FuzzFailure> Failures, TimeSpan Elapsed)
+/// <remarks><see cref="AcceptedMutants"/> counts accepted inputs that differ from every seed input.</remarks>
+public sealed record FuzzReport(string Target, ulong Seed, long Executed, long Accepted, long AcceptedMutants, long Rejected, IReadOnlyList<FuzzFailure> Failures, TimeSpan Elapsed)
 {
     public override string ToString() =>
-        $"{Target}: seed {Seed}, {Executed} inputs in {Elapsed.TotalSeconds:0.0} s ({Accepted} accepted, {Rejected} rejected), {Failures.Count} failures";
+        $"{Target}: seed {Seed}, {Executed} inputs in {Elapsed.TotalSeconds:0.0} s ({Accepted} accepted, {AcceptedMutants} of them not a seed; {Rejected} rejected), {Failures.Count} failures";
 }
 
 /// <summary>
@@ -50,7 +51,7 @@ public static class FuzzRunner
         var random = new SeededRandom(options.Seed);
         var mutator = new Mutator(random, target.Corpus, target.LengthFields);
         var failures = new List<FuzzFailure>();
-        long executed = 0, accepted = 0, rejected = 0;
+        long executed = 0, accepted = 0, mutants = 0, rejected = 0;
         var clock = Stopwatch.StartNew();
 
         bool Execute(byte[] input)
@@ -62,6 +63,10 @@ public static class FuzzRunner
                 if (wasAccepted)
                 {
                     accepted++;
+                    if (!target.Corpus.Any(c => c.AsSpan().SequenceEqual(input)))
+                    {
+                        mutants++;
+                    }
                 }
                 else
                 {
@@ -98,7 +103,7 @@ public static class FuzzRunner
 
         return Report();
 
-        FuzzReport Report() => new(target.Name, options.Seed, executed, accepted, rejected, failures, clock.Elapsed);
+        FuzzReport Report() => new(target.Name, options.Seed, executed, accepted, mutants, rejected, failures, clock.Elapsed);
     }
 
     /// <summary>Runs one input; the finding, or <see langword="null"/> when the target kept its promises.</summary>

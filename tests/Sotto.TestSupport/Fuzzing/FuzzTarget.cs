@@ -60,6 +60,9 @@ public sealed class FuzzTarget
     /// </summary>
     public long AllocationBudget { get; init; } = 8L * 1024 * 1024;
 
+    /// <summary>Random mutations the quick run in the test suite makes (fewer for targets that sign, seal or process).</summary>
+    public int TestIterations { get; init; } = 5000;
+
     /// <summary>Longest one input may run before it counts as a finding (a hang or super-linear work).</summary>
     public TimeSpan SlowInput { get; init; } = TimeSpan.FromSeconds(2);
 }

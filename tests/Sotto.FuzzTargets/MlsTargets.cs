@@ -113,6 +113,7 @@ public static class MlsTargets
             MlsFixture.RunInsider,
             IsMlsError)
         {
+            TestIterations = 1500,
             LengthFields = Vectors(data =>
             {
                 var r = new TlsReader(data);
@@ -129,6 +130,7 @@ public static class MlsTargets
             MlsFixture.RunPrivateInsider,
             IsMlsError)
         {
+            TestIterations = 1500,
             LengthFields = _ => [new LengthField(0, LengthKind.UInt32BigEndian), new LengthField(4, LengthKind.UInt32BigEndian), new LengthField(9, LengthKind.MlsVarint)],
         };
 

@@ -75,4 +75,14 @@ public sealed class FuzzRunnerTests
         Assert.Contains(inputs, x => x.AsSpan().SequenceEqual(new byte[] { 0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2, 3, 0x10, 0x05 }));
         Assert.Contains(inputs, x => x.AsSpan().SequenceEqual(new byte[] { 0x0A, 0x00, 1, 2, 3, 0x10, 0x05 }));
     }
+
+    [Fact]
+    public void NumericFieldEditsFixTheLengthsAroundThem()
+    {
+        // Field 1 holds a message whose field 1 is the varint 5; set to 2^32 − 1 it takes five bytes, so the outer
+        // length grows from 2 to 6.
+        byte[][] nested = [[0x0A, 0x02, 0x08, 0x05]];
+        var inputs = new Mutator(new SeededRandom(5), nested, ProtobufScan.Lengths).Systematic().ToList();
+        Assert.Contains(inputs, x => x.AsSpan().SequenceEqual(new byte[] { 0x0A, 0x06, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F }));
+    }
 }

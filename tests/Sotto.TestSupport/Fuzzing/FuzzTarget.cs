@@ -12,10 +12,19 @@ public enum LengthKind
     UInt8 = 3,
     UInt16BigEndian = 4,
     UInt32BigEndian = 5,
+
+    /// <summary>
+    /// A protobuf varint field value (a counter, an index, an id): rewritten with the lengths of the messages
+    /// around it fixed up, so that the edited value reaches the code that uses it.
+    /// </summary>
+    ProtobufValue = 6,
 }
 
-/// <summary>A length field at <paramref name="Offset"/> of a seed input.</summary>
-public readonly record struct LengthField(int Offset, LengthKind Kind);
+/// <summary>
+/// A length field (or, for <see cref="LengthKind.ProtobufValue"/>, a numeric field) at <paramref name="Offset"/> of a
+/// seed input; <paramref name="Enclosing"/> are the offsets of the protobuf length varints around it, outermost first.
+/// </summary>
+public readonly record struct LengthField(int Offset, LengthKind Kind, int[]? Enclosing = null);
 
 /// <summary>
 /// One decoder under fuzzing: a corpus of valid encodings made by the production encoders, and a run that feeds one

@@ -171,6 +171,22 @@ public sealed class Mutator
 
     private static byte[] Insert(byte[] data, int at, byte[] chunk) => [.. data[..at], .. chunk, .. data[at..]];
 
+    private static ulong ReadVarint(byte[] data, int at)
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64 && at < data.Length; shift += 7)
+        {
+            byte b = data[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+
+        return value;
+    }
+
     private static IEnumerable<ulong> LengthValues(byte[] data, LengthField field)
     {
         int width = OldWidth(data, field);
@@ -183,6 +199,11 @@ public sealed class Mutator
             LengthKind.MlsVarint => (1UL << 30) - 1,
             _ => ulong.MaxValue,
         };
+        if (field.Kind == LengthKind.ProtobufValue)
+        {
+            return [0UL, 1UL, 0x7F, 0x80, 0x3FFF, 0x4000, int.MaxValue, 1UL << 31, uint.MaxValue - 1, uint.MaxValue, 1UL << 32, 1UL << 63, ulong.MaxValue];
+        }
+
         return new[] { 0UL, 1UL, max, max - 1, remaining + 1, remaining + 1000, remaining - Math.Min(remaining, 1), 1UL << 31, uint.MaxValue, 1UL << 63 }.Distinct();
     }
 
@@ -190,7 +211,7 @@ public sealed class Mutator
     {
         switch (field.Kind)
         {
-            case LengthKind.ProtobufVarint:
+            case LengthKind.ProtobufVarint or LengthKind.ProtobufValue:
                 int p = field.Offset;
                 while (p < data.Length && data[p] >= 0x80 && p - field.Offset < 9)
                 {
@@ -212,6 +233,23 @@ public sealed class Mutator
     /// <summary>A copy of <paramref name="data"/> with the length field replaced by <paramref name="value"/> in its encoding.</summary>
     public static byte[] WriteLength(byte[] data, LengthField field, ulong value)
     {
+        if (field.Kind == LengthKind.ProtobufValue)
+        {
+            // Rewrite the value, then each enclosing length (innermost first) by however much the bytes after it moved.
+            var edited = WriteLength(data, field with { Kind = LengthKind.ProtobufVarint }, value);
+            long delta = edited.Length - data.Length;
+            foreach (int lengthAt in (field.Enclosing ?? []).Reverse())
+            {
+                var length = new LengthField(lengthAt, LengthKind.ProtobufVarint);
+                ulong old = ReadVarint(edited, lengthAt);
+                int before = edited.Length;
+                edited = WriteLength(edited, length, (ulong)((long)old + delta));
+                delta += edited.Length - before;
+            }
+
+            return edited;
+        }
+
         int width = OldWidth(data, field);
         byte[] encoded;
         switch (field.Kind)

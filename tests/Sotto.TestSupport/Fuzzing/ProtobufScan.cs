@@ -12,11 +12,11 @@ public static class ProtobufScan
     public static IReadOnlyList<LengthField> Lengths(byte[] data, int start, int end)
     {
         var found = new List<LengthField>();
-        Scan(data, start, end, found, depth: 0);
+        Scan(data, start, end, found, depth: 0, []);
         return found;
     }
 
-    private static bool Scan(byte[] data, int start, int end, List<LengthField> found, int depth)
+    private static bool Scan(byte[] data, int start, int end, List<LengthField> found, int depth, int[] enclosing)
     {
         int mark = found.Count;
         int p = start;
@@ -31,11 +31,13 @@ public static class ProtobufScan
             switch ((int)(key & 7))
             {
                 case 0:
+                    int valueAt = p;
                     if (!TryVarint(data, ref p, end, out _))
                     {
                         goto default;
                     }
 
+                    found.Add(new LengthField(valueAt, LengthKind.ProtobufValue, enclosing));
                     break;
                 case 1:
                     p += 8;
@@ -50,10 +52,10 @@ public static class ProtobufScan
                         goto default;
                     }
 
-                    found.Add(new LengthField(at, LengthKind.ProtobufVarint));
+                    found.Add(new LengthField(at, LengthKind.ProtobufVarint, enclosing));
                     if (depth < 8 && length > 0)
                     {
-                        Scan(data, p, p + (int)length, found, depth + 1);
+                        Scan(data, p, p + (int)length, found, depth + 1, [.. enclosing, at]);
                     }
 
                     p += (int)length;

@@ -104,25 +104,31 @@ public sealed partial class SottoClient
     {
         for (int i = 0; i < message.Attachments.Count && i < 32; i++)
         {
-            var p = message.Attachments[i];
-            bool valid = AttachmentIds.IsValid(p.BlobId) && p.Key.Length == AttachmentCipher.KeySize && p.Digest.Length == AttachmentCipher.DigestSize
-                && p.Size <= (ulong)AttachmentCipher.MaxPlaintextBytes;
-            await tx.SaveAttachmentAsync(
-                new AttachmentEntry(
-                    conversation,
-                    messageId,
-                    i,
-                    valid ? p.BlobId : "invalid",
-                    p.Key.ToByteArray(),
-                    p.Digest.ToByteArray(),
-                    valid ? (long)p.Size : 0,
-                    SafeFileName(p.FileName, i),
-                    p.ContentType.Length is > 0 and <= 255 ? p.ContentType : "application/octet-stream",
-                    LocalPath: null,
-                    Owned: false,
-                    Error: valid ? null : "malformed attachment pointer"),
-                cancellationToken).ConfigureAwait(false);
+            await tx.SaveAttachmentAsync(AttachmentEntryFor(conversation, messageId, i, message.Attachments[i]), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The stored entry for a peer's attachment pointer: a malformed pointer (blob id, key, digest or size) is kept
+    /// as a refused attachment, never trusted. Pure, so that it can be fuzzed.
+    /// </summary>
+    internal static AttachmentEntry AttachmentEntryFor(string conversation, Guid messageId, int position, AttachmentPointer p)
+    {
+        bool valid = AttachmentIds.IsValid(p.BlobId) && p.Key.Length == AttachmentCipher.KeySize && p.Digest.Length == AttachmentCipher.DigestSize
+            && p.Size <= (ulong)AttachmentCipher.MaxPlaintextBytes;
+        return new AttachmentEntry(
+            conversation,
+            messageId,
+            position,
+            valid ? p.BlobId : "invalid",
+            p.Key.ToByteArray(),
+            p.Digest.ToByteArray(),
+            valid ? (long)p.Size : 0,
+            SafeFileName(p.FileName, position),
+            p.ContentType.Length is > 0 and <= 255 ? p.ContentType : "application/octet-stream",
+            LocalPath: null,
+            Owned: false,
+            Error: valid ? null : "malformed attachment pointer");
     }
 
     /// <summary>

@@ -177,34 +177,8 @@ public sealed partial class SottoClient
             throw new SottoClientException(ClientError.BadServerResponse, "The server's approval lacks documented members.");
         }
 
-        var plaintext = ProvisioningCipher.TryDecrypt(link.PrivateKey.Span, link.Code.NormalizedServerCode, approved.ProvisioningMessage)
-            ?? throw new SottoClientException(ClientError.LinkTampered, "The provisioning message does not decrypt: it was not made for this device.");
-        IdentityKeyPair identity;
-        ProvisionMessage message;
-        try
+        using (var identity = OpenProvisionMessage(link.PrivateKey.Span, link.Code.NormalizedServerCode, approved.ProvisioningMessage, approved.AccountId.Value, approved.Username, approved.IdentityKey))
         {
-            message = ProvisionMessage.Parser.ParseFrom(plaintext);
-            identity = IdentityKeyPair.Deserialize(message.IdentityKeyPair.Span);
-        }
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or ProtocolException)
-        {
-            throw new SottoClientException(ClientError.LinkTampered, "The provisioning message is malformed.", ex);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plaintext);
-        }
-
-        using (identity)
-        {
-            if (!Guid.TryParseExact(message.AccountId, "D", out var accountId)
-                || accountId != approved.AccountId
-                || !string.Equals(message.Username, approved.Username, StringComparison.Ordinal)
-                || !CryptographicOperations.FixedTimeEquals(identity.IdentityKey.Serialized, approved.IdentityKey))
-            {
-                throw new SottoClientException(ClientError.LinkTampered, "The provisioning message and the server disagree about the account.");
-            }
-
             uint registrationId = NewRegistrationId(exclude: 0);
             GeneratedKeys keys;
             using (var tx = await _store.BeginAsync(cancellationToken).ConfigureAwait(false))
@@ -256,6 +230,43 @@ public sealed partial class SottoClient
             Log.Linked(_logger, account.DeviceId);
             return ToInfo(account);
         }
+    }
+
+    /// <summary>
+    /// Decrypts and checks the provisioning message an approving device sent through the server: it must decrypt
+    /// for this link, parse, and name the account the server says approved. Pure, so that it can be fuzzed.
+    /// </summary>
+    /// <exception cref="SottoClientException"><see cref="ClientError.LinkTampered"/>: it does not decrypt, parse or agree with the server.</exception>
+    internal static IdentityKeyPair OpenProvisionMessage(ReadOnlySpan<byte> linkPrivateKey, ReadOnlySpan<byte> code, ReadOnlySpan<byte> provisioningMessage, Guid accountId, string username, ReadOnlySpan<byte> identityKey)
+    {
+        var plaintext = ProvisioningCipher.TryDecrypt(linkPrivateKey, code, provisioningMessage)
+            ?? throw new SottoClientException(ClientError.LinkTampered, "The provisioning message does not decrypt: it was not made for this device.");
+        IdentityKeyPair identity;
+        ProvisionMessage message;
+        try
+        {
+            message = ProvisionMessage.Parser.ParseFrom(plaintext);
+            identity = IdentityKeyPair.Deserialize(message.IdentityKeyPair.Span);
+        }
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or ProtocolException)
+        {
+            throw new SottoClientException(ClientError.LinkTampered, "The provisioning message is malformed.", ex);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+
+        if (!Guid.TryParseExact(message.AccountId, "D", out var messageAccount)
+            || messageAccount != accountId
+            || !string.Equals(message.Username, username, StringComparison.Ordinal)
+            || !CryptographicOperations.FixedTimeEquals(identity.IdentityKey.Serialized, identityKey))
+        {
+            identity.Dispose();
+            throw new SottoClientException(ClientError.LinkTampered, "The provisioning message and the server disagree about the account.");
+        }
+
+        return identity;
     }
 }
 

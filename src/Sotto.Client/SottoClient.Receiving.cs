@@ -335,12 +335,7 @@ public sealed partial class SottoClient
     /// </summary>
     private async Task<IReadOnlyList<ClientEvent>?> ApplyContentAsync(IClientTransaction tx, LocalAccount account, bool own, string sourceName, Envelope envelope, byte[] plaintext, CancellationToken cancellationToken)
     {
-        Sotto.Client.Content.Content content;
-        try
-        {
-            content = Sotto.Client.Content.Content.Parser.ParseFrom(plaintext);
-        }
-        catch (InvalidProtocolBufferException)
+        if (ParseContent(plaintext) is not { } content)
         {
             return null;
         }
@@ -369,6 +364,19 @@ public sealed partial class SottoClient
         }
 
         return await ApplyKindAsync(tx, account, content, sourceName, envelope.SourceUsername, outgoing: false, sourceName, envelope.SourceUsername, envelope.SourceDeviceId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The decrypted content of a peer's message, or <see langword="null"/> when it is not a valid Content protobuf.</summary>
+    internal static Sotto.Client.Content.Content? ParseContent(ReadOnlySpan<byte> plaintext)
+    {
+        try
+        {
+            return Sotto.Client.Content.Content.Parser.ParseFrom(plaintext);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies one kind of content to the conversation with <paramref name="conversation"/> (an account id).</summary>

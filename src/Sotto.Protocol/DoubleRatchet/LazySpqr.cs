@@ -178,10 +178,12 @@ internal sealed class LazySpqr
 
         Kdf.Zero(skipped);
 
-        // gc: once the history reaches spqr's trim size, drop keys older than MaxMessageKeys behind ctr.
+        // gc: once the history reaches spqr's trim size, drop keys older than MaxMessageKeys behind ctr. The
+        // subtraction saturates: a stored state (ours, or a corrupt one) may hold that many keys while ctr is still
+        // below MaxMessageKeys.
         if ((prev ?? RecvPrev).Count >= TrimSize)
         {
-            uint horizon = ctr - ProtocolLimits.MaxMessageKeys;
+            uint horizon = ctr > ProtocolLimits.MaxMessageKeys ? ctr - ProtocolLimits.MaxMessageKeys : 0;
             prev = (prev ?? RecvPrev).Where(k => k.Index >= horizon).ToList();
         }
 

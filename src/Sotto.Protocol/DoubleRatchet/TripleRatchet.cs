@@ -93,6 +93,13 @@ internal static class TripleRatchet
         try
         {
             uint counter = message.Counter;
+            if (counter == uint.MaxValue)
+            {
+                // The chain key after it would have index 2^32: no sender reaches it, and a stored chain that claims
+                // to (a corrupt record) must fail as bad input, not overflow.
+                ThrowHelper.ThrowProtocol(ProtocolError.MessageTooFarInFuture, "The message counter is at the end of the chain.");
+            }
+
             if (chainKey.Index > counter)
             {
                 var stored = step.ChainIndex >= 0 ? state.ReceiverChains[step.ChainIndex].MessageKeys : null;

@@ -377,38 +377,18 @@ internal sealed class DeliveryConnection : IDeliveryListener
     /// <summary>Handles one client frame; false when the connection is being closed for a protocol violation.</summary>
     private async Task<bool> HandleFrameAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        ClientFrame frame;
-        try
+        var decoded = DecodeFrame(bytes.Span);
+        if (decoded.Violation is { } violation)
         {
-            frame = ClientFrame.Parser.ParseFrom(bytes.Span);
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed frame: not a ClientFrame", cancellationToken).ConfigureAwait(false);
+            await ViolationAsync(decoded.CloseStatus, violation, cancellationToken).ConfigureAwait(false);
             return false;
         }
 
+        var frame = decoded.Frame!;
         switch (frame.FrameCase)
         {
             case ClientFrame.FrameOneofCase.Ack:
-                var raw = frame.Ack.EnvelopeIds;
-                if (raw.Count is 0 or > MaxIdsPerAck)
-                {
-                    await ViolationAsync(WebSocketCloseStatus.PolicyViolation, $"an ack carries 1 to {MaxIdsPerAck} envelope ids", cancellationToken).ConfigureAwait(false);
-                    return false;
-                }
-
-                var ids = new Guid[raw.Count];
-                for (int i = 0; i < ids.Length; i++)
-                {
-                    if (!EnvelopeIds.TryParse(raw[i], out ids[i]))
-                    {
-                        await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "malformed envelope id in ack", cancellationToken).ConfigureAwait(false);
-                        return false;
-                    }
-                }
-
-                var (known, unknown) = Acknowledge(ids);
+                var (known, unknown) = Acknowledge(decoded.AckIds!);
                 _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
                 await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _ = DeleteAsync(known, unknown);
@@ -418,15 +398,56 @@ internal sealed class DeliveryConnection : IDeliveryListener
                 await SendAsync(new ServerFrame { Pong = new Pong { Nonce = frame.Ping.Nonce } }, cancellationToken).ConfigureAwait(false);
                 return true;
 
-            case ClientFrame.FrameOneofCase.Send:
+            default:
                 _sendSlots ??= new SemaphoreSlim(MaxConcurrentSends, MaxConcurrentSends);
                 await _sendSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _ = SendForClientAsync(frame.Send);
                 return true;
+        }
+    }
+
+    /// <summary>
+    /// Decodes one client frame without acting on it: the frame (an ack with its parsed envelope ids, a ping or a
+    /// send), or the protocol violation to close the connection with. Pure, so that it can be fuzzed.
+    /// </summary>
+    internal static DecodedClientFrame DecodeFrame(ReadOnlySpan<byte> bytes)
+    {
+        ClientFrame frame;
+        try
+        {
+            frame = ClientFrame.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return DecodedClientFrame.Violates(WebSocketCloseStatus.InvalidPayloadData, "malformed frame: not a ClientFrame");
+        }
+
+        switch (frame.FrameCase)
+        {
+            case ClientFrame.FrameOneofCase.Ack:
+                var raw = frame.Ack.EnvelopeIds;
+                if (raw.Count is 0 or > MaxIdsPerAck)
+                {
+                    return DecodedClientFrame.Violates(WebSocketCloseStatus.PolicyViolation, $"an ack carries 1 to {MaxIdsPerAck} envelope ids");
+                }
+
+                var ids = new Guid[raw.Count];
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    if (!EnvelopeIds.TryParse(raw[i], out ids[i]))
+                    {
+                        return DecodedClientFrame.Violates(WebSocketCloseStatus.InvalidPayloadData, "malformed envelope id in ack");
+                    }
+                }
+
+                return new DecodedClientFrame(frame, ids, default, null);
+
+            case ClientFrame.FrameOneofCase.Ping:
+            case ClientFrame.FrameOneofCase.Send:
+                return new DecodedClientFrame(frame, null, default, null);
 
             default:
-                await ViolationAsync(WebSocketCloseStatus.InvalidPayloadData, "empty or unknown ClientFrame", cancellationToken).ConfigureAwait(false);
-                return false;
+                return DecodedClientFrame.Violates(WebSocketCloseStatus.InvalidPayloadData, "empty or unknown ClientFrame");
         }
     }
 
@@ -703,4 +724,10 @@ internal sealed class DeliveryServices(
 
     /// <summary>The largest Send frame: every device's envelope at the limit, plus framing (never below MaxClientFrameBytes).</summary>
     public int MaxSendFrameBytes { get; } = Math.Max(options.Value.MaxClientFrameBytes, checked((options.Value.MaxEnvelopeBytes + 64) * devices.Value.MaxDevices + 1024));
+}
+
+/// <summary>A decoded client frame, or the violation (close status and reason) it commits.</summary>
+internal sealed record DecodedClientFrame(ClientFrame? Frame, Guid[]? AckIds, WebSocketCloseStatus CloseStatus, string? Violation)
+{
+    public static DecodedClientFrame Violates(WebSocketCloseStatus status, string reason) => new(null, null, status, reason);
 }

@@ -1,0 +1,21 @@
+using Sotto.FuzzTargets;
+using Sotto.TestSupport.Fuzzing;
+
+namespace Sotto.Mls.Tests.Fuzzing;
+
+/// <summary>
+/// One fuzz run per decoder of this layer (targets in tests/Sotto.FuzzTargets/MlsTargets.cs): a fixed seed, the
+/// systematic truncations and forged lengths, then random mutations. Each input either decodes (and re-encodes
+/// stably) or is rejected with the MlsException (and, for ProcessMessage, leaves the group unchanged). tools/Sotto.Fuzz runs the same targets for longer.
+/// </summary>
+public sealed class MlsFuzzTests
+{
+    public static TheoryData<string> Targets => new(MlsTargets.All().Select(t => t.Name));
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void MutatedInputIsAcceptedOrRejectedWithTheTypedErrorOnly(string target)
+    {
+        FuzzAssert.Clean(AllTargets.Get(target));
+    }
+}

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
+using Sotto.Cli.Daemon;
 using Sotto.Client;
 using Sotto.Client.Storage;
 using Sotto.Client.Storage.Sqlite;
@@ -45,6 +47,7 @@ internal static class Commands
         root.Subcommands.Add(DeleteCommand());
         root.Subcommands.Add(ReceiptsCommand());
         root.Subcommands.Add(TypingCommand());
+        root.Subcommands.Add(DaemonCommand());
         return root;
     }
 
@@ -201,22 +204,7 @@ internal static class Commands
             {
                 foreach (var d in devices)
                 {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "device");
-                        w.WriteNumber("deviceId", d.DeviceId);
-                        if (d.Name is null)
-                        {
-                            w.WriteNull("name");
-                        }
-                        else
-                        {
-                            w.WriteString("name", d.Name);
-                        }
-
-                        w.WriteNumber("created", d.Created.ToUnixTimeMilliseconds());
-                        w.WriteBoolean("thisDevice", d.IsThisDevice);
-                    });
+                    output.WriteJson(w => JsonShapes.WriteDevice(w, d));
                 }
             }
             else
@@ -267,14 +255,7 @@ internal static class Commands
             }
             if (output.Json)
             {
-                output.WriteJson(w =>
-                {
-                    w.WriteString("type", "sent");
-                    w.WriteString("to", recipient.ToLowerInvariant());
-                    w.WriteString("id", sent.Id.ToString("D"));
-                    w.WriteNumber("timestamp", sent.Timestamp);
-                    w.WriteNumber("devices", sent.Devices);
-                });
+                output.WriteJson(w => JsonShapes.WriteSent(w, recipient.ToLowerInvariant(), sent));
             }
             else
             {
@@ -365,13 +346,7 @@ internal static class Commands
             var number = await client.GetSafetyNumberAsync(parse.GetValue(user)!, ct);
             if (output.Json)
             {
-                output.WriteJson(w =>
-                {
-                    w.WriteString("type", "safety_number");
-                    w.WriteString("user", number.Username);
-                    w.WriteString("safetyNumber", number.Digits);
-                    w.WriteBoolean("trusted", number.Trusted);
-                });
+                output.WriteJson(w => JsonShapes.WriteSafetyNumber(w, number));
             }
             else
             {
@@ -425,12 +400,7 @@ internal static class Commands
             await client.SetTimerAsync(name, seconds, ct);
             if (output.Json)
             {
-                output.WriteJson(w =>
-                {
-                    w.WriteString("type", "timer_set");
-                    w.WriteString("conversation", name);
-                    w.WriteNumber("expiresInSeconds", seconds);
-                });
+                output.WriteJson(w => JsonShapes.WriteTimerSet(w, name, seconds));
             }
             else
             {
@@ -509,6 +479,43 @@ internal static class Commands
         {
             await client.SendTypingAsync(parse.GetValue(to)!, !parse.GetValue(stop), ct);
             return Done(output, "typing_sent", "Sent.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command DaemonCommand()
+    {
+        var http = new Option<IPEndPoint>("--http")
+        {
+            Description = $"Listen on this loopback HOST:PORT (default 127.0.0.1:{DaemonHost.DefaultPort})",
+            DefaultValueFactory = _ => new IPEndPoint(IPAddress.Loopback, DaemonHost.DefaultPort),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (DaemonHost.TryParseAddress(text, out var endpoint, out var error))
+                {
+                    return endpoint;
+                }
+
+                result.AddError(error);
+                return null;
+            },
+        };
+        var keepAlive = new Option<double>("--keep-alive")
+        {
+            Description = "Seconds between keep-alive comments on idle event streams",
+            DefaultValueFactory = _ => DaemonHost.DefaultKeepAlive.TotalSeconds,
+        };
+        var command = new Command("daemon", "Keep this profile online: JSON-RPC 2.0 at POST /api/v1/rpc, events at GET /api/v1/events (loopback, bearer token)") { http, keepAlive };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, null, (client, output, ct) =>
+        {
+            double seconds = parse.GetValue(keepAlive);
+            if (!(seconds is >= 0.1 and <= 3600))
+            {
+                return Task.FromResult(Output.Fail("--keep-alive takes 0.1 to 3600 seconds.", Output.UsageError));
+            }
+
+            return DaemonHost.RunAsync(client, output, parse.GetValue(http)!, TimeSpan.FromSeconds(seconds), ct);
         }, cancellationToken));
         return command;
     }
@@ -618,310 +625,65 @@ internal static class Commands
 
     private static void Print(Output output, ClientEvent e)
     {
+        if (output.Json)
+        {
+            if (JsonShapes.EventType(e) is not null)
+            {
+                output.WriteJson(w => JsonShapes.WriteEvent(w, e));
+            }
+
+            return;
+        }
+
         switch (e)
         {
             case MessageReceived m:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "message");
-                        w.WriteString("from", m.From);
-                        w.WriteNumber("device", m.FromDevice);
-                        w.WriteString("conversation", m.Conversation);
-                        w.WriteString("id", m.Id.ToString("D"));
-                        w.WriteNumber("timestamp", m.Timestamp);
-                        w.WriteString("text", m.Text);
-                        if (m.ExpiresInSeconds is { } expires)
-                        {
-                            w.WriteNumber("expiresInSeconds", expires);
-                        }
-
-                        WriteAttachments(w, m.Attachments);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[grey]{Time(m.Timestamp)}[/] [bold]{Output.Escape(m.From)}[/]: {Output.Escape(m.Text)}");
-                    PrintAttachments(m.Attachments);
-                }
-
+                Output.Line($"[grey]{Time(m.Timestamp)}[/] [bold]{Output.Escape(m.From)}[/]: {Output.Escape(m.Text)}");
+                PrintAttachments(m.Attachments);
                 break;
 
             case MessageSent s:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "sent");
-                        w.WriteString("to", s.To);
-                        w.WriteNumber("device", s.FromDevice);
-                        w.WriteString("conversation", s.Conversation);
-                        w.WriteString("id", s.Id.ToString("D"));
-                        w.WriteNumber("timestamp", s.Timestamp);
-                        w.WriteString("text", s.Text);
-                        if (s.ExpiresInSeconds is { } expires)
-                        {
-                            w.WriteNumber("expiresInSeconds", expires);
-                        }
-
-                        WriteAttachments(w, s.Attachments);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[grey]{Time(s.Timestamp)}[/] [bold]you → {Output.Escape(s.To)}[/] (from device {s.FromDevice}): {Output.Escape(s.Text)}");
-                }
-
+                Output.Line($"[grey]{Time(s.Timestamp)}[/] [bold]you → {Output.Escape(s.To)}[/] (from device {s.FromDevice}): {Output.Escape(s.Text)}");
                 break;
 
             case IdentityChanged c:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "identity_changed");
-                        w.WriteString("user", c.Username);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[yellow]{Output.Escape(c.Username)}'s safety number changed.[/] Sending to them is blocked until 'sotto trust {Output.Escape(c.Username)}'.");
-                }
-
+                Output.Line($"[yellow]{Output.Escape(c.Username)}'s safety number changed.[/] Sending to them is blocked until 'sotto trust {Output.Escape(c.Username)}'.");
                 break;
 
             case DecryptionFailed f:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "decryption_failed");
-                        w.WriteString("from", f.From);
-                        w.WriteNumber("device", f.FromDevice);
-                        w.WriteString("error", f.Error?.ToString() ?? "unknown");
-                    });
-                }
-                else
-                {
-                    Output.Line($"[red]A message from {Output.Escape(f.From)} (device {f.FromDevice}) could not be decrypted ({f.Error?.ToString() ?? "unknown"}).[/]");
-                }
-
-                break;
-
-            case UnknownContentSkipped u:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "unsupported");
-                        w.WriteString("from", u.From);
-                        w.WriteNumber("device", u.FromDevice);
-                    });
-                }
-
+                Output.Line($"[red]A message from {Output.Escape(f.From)} (device {f.FromDevice}) could not be decrypted ({f.Error?.ToString() ?? "unknown"}).[/]");
                 break;
 
             case TimerChanged t:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "timer_changed");
-                        w.WriteString("from", t.From);
-                        w.WriteNumber("device", t.FromDevice);
-                        w.WriteString("conversation", t.Conversation);
-                        w.WriteNumber("expiresInSeconds", t.ExpiresInSeconds ?? 0);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[grey]{Output.Escape(t.From)} set disappearing messages to {DisappearingTimer.Format(t.ExpiresInSeconds ?? 0)}.[/]");
-                }
-
+                Output.Line($"[grey]{Output.Escape(t.From)} set disappearing messages to {DisappearingTimer.Format(t.ExpiresInSeconds ?? 0)}.[/]");
                 break;
 
             case ReactionReceived r:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "reaction");
-                        w.WriteString("from", r.From);
-                        w.WriteNumber("device", r.FromDevice);
-                        w.WriteString("conversation", r.Conversation);
-                        w.WriteString("messageId", r.MessageId.ToString("D"));
-                        w.WriteString("emoji", r.Emoji);
-                        w.WriteBoolean("removed", r.Removed);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[bold]{Output.Escape(r.From)}[/] {(r.Removed ? "removed" : "reacted")} {Output.Escape(r.Emoji)} on {r.MessageId:D}");
-                }
-
+                Output.Line($"[bold]{Output.Escape(r.From)}[/] {(r.Removed ? "removed" : "reacted")} {Output.Escape(r.Emoji)} on {r.MessageId:D}");
                 break;
 
             case MessageEdited ed:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "edited");
-                        w.WriteString("from", ed.From);
-                        w.WriteNumber("device", ed.FromDevice);
-                        w.WriteString("conversation", ed.Conversation);
-                        w.WriteString("messageId", ed.MessageId.ToString("D"));
-                        w.WriteString("text", ed.Text);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[bold]{Output.Escape(ed.From)}[/] edited a message: {Output.Escape(ed.Text)}");
-                }
-
+                Output.Line($"[bold]{Output.Escape(ed.From)}[/] edited a message: {Output.Escape(ed.Text)}");
                 break;
 
             case MessageDeleted d:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "deleted");
-                        w.WriteString("from", d.From);
-                        w.WriteNumber("device", d.FromDevice);
-                        w.WriteString("conversation", d.Conversation);
-                        w.WriteString("messageId", d.MessageId.ToString("D"));
-                    });
-                }
-                else
-                {
-                    Output.Line($"[grey]{Output.Escape(d.From)} deleted a message.[/]");
-                }
-
-                break;
-
-            case ReceiptReceived rc:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "receipt");
-                        w.WriteString("from", rc.From);
-                        w.WriteNumber("device", rc.FromDevice);
-                        w.WriteString("conversation", rc.Conversation);
-                        w.WriteString("kind", rc.Kind == ReceiptKind.Read ? "read" : "delivery");
-                        w.WriteStartArray("messageIds");
-                        foreach (var id in rc.MessageIds)
-                        {
-                            w.WriteStringValue(id.ToString("D"));
-                        }
-
-                        w.WriteEndArray();
-                    });
-                }
-
+                Output.Line($"[grey]{Output.Escape(d.From)} deleted a message.[/]");
                 break;
 
             case TypingReceived ty:
-                if (output.Json)
-                {
-                    output.WriteJson(w =>
-                    {
-                        w.WriteString("type", "typing");
-                        w.WriteString("from", ty.From);
-                        w.WriteNumber("device", ty.FromDevice);
-                        w.WriteString("conversation", ty.Conversation);
-                        w.WriteBoolean("started", ty.Started);
-                    });
-                }
-                else
-                {
-                    Output.Line($"[grey]{Output.Escape(ty.From)} {(ty.Started ? "is typing …" : "stopped typing")}[/]");
-                }
-
+                Output.Line($"[grey]{Output.Escape(ty.From)} {(ty.Started ? "is typing …" : "stopped typing")}[/]");
                 break;
 
-            case QueueDrained:
+            case QueueDrained or UnknownContentSkipped or ReceiptReceived:
                 break;
         }
     }
 
     private static void Print(Output output, HistoryItem item)
     {
-        string type = item.Kind switch
-        {
-            HistoryKind.Message => "message",
-            HistoryKind.IdentityChanged => "identity_changed",
-            HistoryKind.DecryptionFailed => "decryption_failed",
-            HistoryKind.TimerChanged => "timer_changed",
-            _ => "unknown",
-        };
         if (output.Json)
         {
-            output.WriteJson(w =>
-            {
-                w.WriteString("type", type);
-                w.WriteString("conversation", item.Conversation);
-                w.WriteString("id", item.Id.ToString("D"));
-                w.WriteString("from", item.From);
-                w.WriteNumber("device", item.FromDevice);
-                w.WriteBoolean("outgoing", item.Outgoing);
-                w.WriteNumber("timestamp", item.Timestamp);
-                if (item.Text is not null)
-                {
-                    w.WriteString("text", item.Text);
-                }
-
-                if (item.Kind == HistoryKind.Message)
-                {
-                    w.WriteString("status", item.Status.ToString().ToLowerInvariant());
-                }
-
-                if (item.ExpiresInSeconds is { } expires)
-                {
-                    w.WriteNumber("expiresInSeconds", expires);
-                }
-                else if (item.Kind == HistoryKind.TimerChanged)
-                {
-                    w.WriteNumber("expiresInSeconds", 0);
-                }
-
-                if (item.ExpiresAt is { } at)
-                {
-                    w.WriteNumber("expiresAt", at);
-                }
-
-                if (item.ReplyTo is { } quoted)
-                {
-                    w.WriteString("replyTo", quoted.ToString("D"));
-                }
-
-                if (item.EditedAt is { } edited)
-                {
-                    w.WriteNumber("editedAt", edited);
-                }
-
-                if (item.Deleted)
-                {
-                    w.WriteBoolean("deleted", true);
-                }
-
-                WriteAttachments(w, item.Attachments);
-                if (item.Reactions.Count > 0)
-                {
-                    w.WriteStartArray("reactions");
-                    foreach (var (from, emoji) in item.Reactions)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("from", from);
-                        w.WriteString("emoji", emoji);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
-                }
-            });
+            output.WriteJson(w => JsonShapes.WriteHistoryItem(w, item));
             return;
         }
 
@@ -944,39 +706,9 @@ internal static class Commands
                 Output.Line($"[grey]{Time(item.Timestamp)}[/] [red]A message from {Output.Escape(item.Conversation)} could not be decrypted.[/]");
                 break;
             default:
-                Output.Line($"[grey]{Time(item.Timestamp)}[/] {Output.Escape(type)}");
+                Output.Line($"[grey]{Time(item.Timestamp)}[/] {Output.Escape(item.Kind.ToString())}");
                 break;
         }
-    }
-
-    private static void WriteAttachments(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<AttachmentInfo> attachments)
-    {
-        if (attachments.Count == 0)
-        {
-            return;
-        }
-
-        w.WriteStartArray("attachments");
-        foreach (var a in attachments)
-        {
-            w.WriteStartObject();
-            w.WriteString("fileName", a.FileName);
-            w.WriteString("contentType", a.ContentType);
-            w.WriteNumber("size", a.Size);
-            if (a.Path is not null)
-            {
-                w.WriteString("path", a.Path);
-            }
-
-            if (a.Error is not null)
-            {
-                w.WriteString("error", a.Error);
-            }
-
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
     }
 
     private static void PrintAttachments(IReadOnlyList<AttachmentInfo> attachments)

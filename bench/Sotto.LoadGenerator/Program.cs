@@ -12,6 +12,15 @@ using Sotto.LoadGenerator;
 // Usage: dotnet bench/Sotto.LoadGenerator/bin/Release/net10.0/Sotto.LoadGenerator.dll
 //          [--mode all|throughput|latency|idle] [--devices 1000] [--connections 10000] [--seconds 20] [--warmup 10]
 //          [--concurrency 256] [--rate MSG_PER_S] [--transport websocket|rest] [--server-dll PATH] [--server-arg --Key=Value]...
+//
+// The generator's own socket completions run on the epoll thread (one thread-pool hop less per socket operation; its
+// continuations never block). Read once, when the first socket is created. The server is started without it
+// (ServerUnderTest), i.e. as it is deployed.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 var options = Options.Parse(args);
 var keys = new SharedKeys();
 double measured = 0;

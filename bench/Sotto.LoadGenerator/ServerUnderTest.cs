@@ -36,6 +36,7 @@ internal sealed class ServerUnderTest : IDisposable
         Directory.CreateDirectory(data);
         var address = new Uri($"http://127.0.0.1:{port}");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
         foreach (var arg in new[] { serverDll, "--urls", address.ToString().TrimEnd('/'), "--data", data, "--RateLimits:Enabled=false", "--Logging:LogLevel:Default=Warning" }.Concat(settings))
         {
             info.ArgumentList.Add(arg);

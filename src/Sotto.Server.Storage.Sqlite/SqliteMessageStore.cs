@@ -141,6 +141,27 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         }, cancellationToken);
     }
 
+    public ValueTask<int> DeleteAsync(IReadOnlyList<AcknowledgedEnvelope> envelopes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelopes);
+        if (envelopes.Count == 0)
+        {
+            return ValueTask.FromResult(0);
+        }
+
+        return database.WriteAsync(session =>
+        {
+            var delete = session.Raw(DeleteByKey);
+            int deleted = 0;
+            foreach (var (device, key) in envelopes)
+            {
+                deleted += delete.Bind(1, device.AccountId).Bind(2, device.DeviceId).Bind(3, key.Sequence).Bind(4, key.Id).Execute();
+            }
+
+            return deleted;
+        }, cancellationToken);
+    }
+
     public ValueTask<int> DeleteExpiredAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);

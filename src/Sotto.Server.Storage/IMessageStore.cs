@@ -40,6 +40,13 @@ public interface IMessageStore
     /// </summary>
     ValueTask<int> DeleteAsync(DeviceAddress device, IReadOnlyList<EnvelopeKey> envelopes, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes acknowledged envelopes of any number of devices in one write (as the <see cref="EnvelopeKey"/> overload
+    /// does per device); returns how many existed. Delivery collects the acknowledgements of all connections into such
+    /// batches.
+    /// </summary>
+    ValueTask<int> DeleteAsync(IReadOnlyList<AcknowledgedEnvelope> envelopes, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes up to <paramref name="limit"/> envelopes whose deadline is at or before <paramref name="now"/>.</summary>
     ValueTask<int> DeleteExpiredAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 

@@ -94,6 +94,9 @@ public sealed record StoredEnvelope(
 /// <summary>What identifies a stored envelope within its device's queue: its sequence, checked against its id.</summary>
 public readonly record struct EnvelopeKey(Guid Id, long Sequence);
 
+/// <summary>An acknowledged envelope of <see cref="Device"/>, to delete by its key.</summary>
+public readonly record struct AcknowledgedEnvelope(DeviceAddress Device, EnvelopeKey Key);
+
 /// <summary>A pending device link, opened by the new device. <see cref="Code"/> is canonical (uppercase, no dash).</summary>
 public sealed record LinkRequest(
     string Code,

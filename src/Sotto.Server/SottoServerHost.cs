@@ -200,6 +200,13 @@ public static class SottoServerHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = messages.Value.MaxSendBodyBytes(devices.Value.MaxDevices);
         });
+
+        // Kestrel's socket transport continues on the thread that completed the socket operation instead of queueing
+        // the application (and, for writes, its own send loop) to the thread pool again: a flush sends at once, and a
+        // read reaches the WebSocket loop without another hop. Socket completions themselves still run on thread-pool
+        // threads (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS is not set), so blocking work such as a SQLite read
+        // never runs on the epoll thread.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
     }
 
     /// <summary>The request/response JSON rules of <see cref="SottoJsonContext"/>, applied to ASP.NET Core's options.</summary>

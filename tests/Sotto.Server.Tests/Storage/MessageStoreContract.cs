@@ -104,6 +104,32 @@ public abstract class MessageStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task AcknowledgedEnvelopesOfSeveralDevicesAreDeletedInOneCallOnlyWhereDeviceSequenceAndIdMatch()
+    {
+        var alice = await CreateAccountAsync("alice");
+        var bob = await CreateAccountAsync("bob");
+        var bob1 = new DeviceAddress(bob.Id, 1);
+        var bob2 = await LinkDeviceAsync(bob, 22);
+        var stored = await Messages.InsertAsync([Envelope(bob1, 11, alice, 1), Envelope(bob1, 11, alice, 2), Envelope(bob2, 22, alice, 3), Envelope(bob2, 22, alice, 4)], Ct);
+        static EnvelopeKey Key(StoredEnvelope e) => new(e.Id, e.Sequence);
+
+        int deleted = await Messages.DeleteAsync(
+            [
+                new AcknowledgedEnvelope(bob1, Key(stored![0])),
+                new AcknowledgedEnvelope(bob2, Key(stored[2])),
+                new AcknowledgedEnvelope(bob1, Key(stored[3])), // bob2's envelope under bob1: no match
+                new AcknowledgedEnvelope(bob2, new EnvelopeKey(Guid.NewGuid(), stored[3].Sequence)), // wrong id
+                new AcknowledgedEnvelope(bob1, Key(stored[0])), // twice in one call: counted once
+            ],
+            Ct);
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(stored[1].Id, Assert.Single(await Messages.ReadAsync(bob1, 0, 10, T0, Ct)).Id);
+        Assert.Equal(stored[3].Id, Assert.Single(await Messages.ReadAsync(bob2, 0, 10, T0, Ct)).Id);
+        Assert.Equal(0, await Messages.DeleteAsync(Array.Empty<AcknowledgedEnvelope>(), Ct));
+    }
+
+    [Fact]
     public async Task DeleteByKeyNeedsTheSequenceAndTheIdOfThatDevicesEnvelope()
     {
         var alice = await CreateAccountAsync("alice");

@@ -14,7 +14,7 @@ namespace Sotto.Server.Features.Messages;
 ///   pump:    read queue after the last pushed sequence ─► push Envelope frames (≤ MaxUnacknowledged unacked)
 ///            └ queue drained for the first time ─► QueueEmpty; then sleep until the bus or an ack wakes it
 ///            bus hint = the committed envelope with DeviceSequence = last pushed + 1 ─► push it without a read
-///   receive: Ack {ids} ─► delete from the store (batched by the writer), free in-flight slots, wake the pump
+///   receive: Ack {ids} ─► free in-flight slots, wake the pump, queue the keys for deletion (AcknowledgementBatcher)
 ///            Ping ─► Pong
 ///            Send ─► MessageService (as PUT /v1/messages) in the background, ≤ MaxConcurrentSends at once ─► SendResult
 ///            anything else ─► close with 1003/1007/1008/1009 and a reason
@@ -389,9 +389,18 @@ internal sealed class DeliveryConnection : IDeliveryListener
         {
             case ClientFrame.FrameOneofCase.Ack:
                 var (known, unknown) = Acknowledge(decoded.AckIds!);
-                _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
-                await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _ = DeleteAsync(known, unknown);
+                foreach (var key in known)
+                {
+                    await _services.Acknowledgements.EnqueueAsync(new AcknowledgedEnvelope(_device, key), cancellationToken).ConfigureAwait(false);
+                }
+
+                if (unknown is not null)
+                {
+                    _deleteSlots ??= new SemaphoreSlim(MaxPendingDeletes, MaxPendingDeletes);
+                    await _deleteSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    _ = DeleteAsync(unknown);
+                }
+
                 return true;
 
             case ClientFrame.FrameOneofCase.Ping:
@@ -489,19 +498,12 @@ internal sealed class DeliveryConnection : IDeliveryListener
         return (known, unknown);
     }
 
-    private async Task DeleteAsync(EnvelopeKey[] known, List<Guid>? unknown)
+    /// <summary>Deletes acknowledged ids this connection did not push (the batcher needs their sequences): rare.</summary>
+    private async Task DeleteAsync(List<Guid> unknown)
     {
         try
         {
-            if (known.Length > 0)
-            {
-                await _store.DeleteAsync(_device, known, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            if (unknown is not null)
-            {
-                await _store.DeleteAsync(_device, unknown, CancellationToken.None).ConfigureAwait(false);
-            }
+            await _store.DeleteAsync(_device, unknown, CancellationToken.None).ConfigureAwait(false);
         }
         catch (StorageException ex)
         {
@@ -705,6 +707,7 @@ internal sealed class DeliveryServices(
     IMessageStore store,
     IMessageBus bus,
     MessageService messages,
+    AcknowledgementBatcher acknowledgements,
     Microsoft.Extensions.Options.IOptions<MessageOptions> options,
     Microsoft.Extensions.Options.IOptions<Devices.DeviceOptions> devices,
     TimeProvider time,
@@ -715,6 +718,8 @@ internal sealed class DeliveryServices(
     public IMessageBus Bus { get; } = bus;
 
     public MessageService Messages { get; } = messages;
+
+    public AcknowledgementBatcher Acknowledgements { get; } = acknowledgements;
 
     public MessageOptions Options { get; } = options.Value;
 

@@ -16,6 +16,8 @@ internal static class MessageEndpoints
         services.AddSingleton<DeliveryConnections>();
         services.AddSingleton<DeliveryServices>();
         services.AddHostedService<ExpirySweeper>();
+        services.AddSingleton<AcknowledgementBatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<AcknowledgementBatcher>());
         return services;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Sotto.Server.Features.Accounts;
 using Sotto.Server.Features.Devices;
@@ -53,17 +54,17 @@ internal sealed class MessageService(
             };
         }
 
-        var response = await SendAsync(sender, send.Destination, new SendMessagesRequest
+        var (now, stored) = await SendCoreAsync(sender, send.Destination, new SendMessagesRequest
         {
             Timestamp = (long)send.Timestamp,
             TtlSeconds = send.HasTtlSeconds ? (int)Math.Min(send.TtlSeconds, int.MaxValue) : null,
             Messages = outgoing,
         }, cancellationToken).ConfigureAwait(false);
 
-        var result = new SendResult { RequestId = send.RequestId, Status = StatusCodes.Status200OK, ServerTimestamp = (ulong)response.ServerTimestamp };
-        foreach (var envelope in response.Envelopes)
+        var result = new SendResult { RequestId = send.RequestId, Status = StatusCodes.Status200OK, ServerTimestamp = (ulong)now.ToUnixTimeMilliseconds() };
+        foreach (var envelope in stored)
         {
-            result.Envelopes.Add(new SentEnvelopeId { DestinationDeviceId = envelope.DestinationDeviceId, Id = EnvelopeIds.Format(envelope.Id) });
+            result.Envelopes.Add(new SentEnvelopeId { DestinationDeviceId = envelope.Destination.DeviceId, Id = EnvelopeIds.Format(envelope.Id) });
         }
 
         return result;
@@ -98,33 +99,59 @@ internal sealed class MessageService(
 
     public async Task<SendMessagesResponse> SendAsync(AuthenticatedDevice sender, string username, SendMessagesRequest request, CancellationToken cancellationToken)
     {
+        var (now, stored) = await SendCoreAsync(sender, username, request, cancellationToken).ConfigureAwait(false);
+        var envelopes = new SentEnvelope[stored.Count];
+        for (int i = 0; i < envelopes.Length; i++)
+        {
+            envelopes[i] = new SentEnvelope { DestinationDeviceId = stored[i].Destination.DeviceId, Id = stored[i].Id };
+        }
+
+        return new SendMessagesResponse { ServerTimestamp = now.ToUnixTimeMilliseconds(), Envelopes = envelopes };
+    }
+
+    /// <summary>
+    /// Checks, commits and publishes one send; returns the server time and the committed envelopes (in the order of
+    /// <see cref="SendMessagesRequest.Messages"/>). Every send of either transport runs this, so the success path
+    /// avoids LINQ and per-send collections: the device check compares the request against the device list directly
+    /// (a destination has at most <see cref="DeviceOptions.MaxDevices"/> devices) and builds the 409/410 details only
+    /// when it fails.
+    /// </summary>
+    private async Task<(DateTimeOffset Now, IReadOnlyList<StoredEnvelope> Stored)> SendCoreAsync(
+        AuthenticatedDevice sender, string username, SendMessagesRequest request, CancellationToken cancellationToken)
+    {
         limiter.Acquire(sender.Account.Id);
         var ttl = Validate(request);
         var destination = await Usernames.FindAccountAsync(accounts, username, cancellationToken).ConfigureAwait(false);
-        bool toSelf = destination.Id == sender.Account.Id;
+        uint? excluded = destination.Id == sender.Account.Id ? sender.Address.DeviceId : null;
+        var outgoing = request.Messages;
 
         for (int attempt = 0; attempt < 3; attempt++)
         {
             var devices = await accounts.GetDevicesAsync(destination.Id, cancellationToken).ConfigureAwait(false);
-            var expected = devices
-                .Where(d => !(toSelf && d.Address.DeviceId == sender.Address.DeviceId))
-                .ToDictionary(d => d.Address.DeviceId, d => d.RegistrationId);
-            CheckDevices(expected, request.Messages);
+            if (!Matches(devices, excluded, outgoing))
+            {
+                ThrowMismatch(devices, excluded, outgoing);
+            }
 
             var now = time.GetUtcNow();
             var deadline = now + ttl;
-            var envelopes = request.Messages.Select(m => new NewEnvelope(
-                Guid.CreateVersion7(now),
-                new DeviceAddress(destination.Id, m.DestinationDeviceId),
-                m.DestinationRegistrationId,
-                (int)m.Type,
-                sender.Account.Id,
-                sender.Account.Username,
-                sender.Address.DeviceId,
-                request.Timestamp,
-                now,
-                deadline,
-                m.Content)).ToArray();
+            var envelopes = new NewEnvelope[outgoing.Count];
+            for (int i = 0; i < envelopes.Length; i++)
+            {
+                var m = outgoing[i];
+                envelopes[i] = new NewEnvelope(
+                    Guid.CreateVersion7(now),
+                    new DeviceAddress(destination.Id, m.DestinationDeviceId),
+                    m.DestinationRegistrationId,
+                    (int)m.Type,
+                    sender.Account.Id,
+                    sender.Account.Username,
+                    sender.Address.DeviceId,
+                    request.Timestamp,
+                    now,
+                    deadline,
+                    m.Content);
+            }
 
             var stored = await messages.InsertAsync(envelopes, cancellationToken).ConfigureAwait(false);
             if (stored is null)
@@ -133,16 +160,12 @@ internal sealed class MessageService(
                 continue;
             }
 
-            foreach (var envelope in stored)
+            for (int i = 0; i < stored.Count; i++)
             {
-                await bus.PublishAsync(envelope.Destination, envelope, CancellationToken.None).ConfigureAwait(false);
+                await bus.PublishAsync(stored[i].Destination, stored[i], CancellationToken.None).ConfigureAwait(false);
             }
 
-            return new SendMessagesResponse
-            {
-                ServerTimestamp = now.ToUnixTimeMilliseconds(),
-                Envelopes = stored.Select(e => new SentEnvelope { DestinationDeviceId = e.Destination.DeviceId, Id = e.Id }).ToArray(),
-            };
+            return (now, stored);
         }
 
         throw new StorageException("The destination's devices kept changing during the send; retry.", isTransient: true);
@@ -171,7 +194,6 @@ internal sealed class MessageService(
             Fail.Invalid($"A send carries at most {_maxDevices} messages, one per device.");
         }
 
-        var seen = new HashSet<uint>();
         for (int i = 0; i < request.Messages.Count; i++)
         {
             var message = request.Messages[i];
@@ -185,7 +207,7 @@ internal sealed class MessageService(
                 Fail.Invalid($"messages[{i}].type must be 2 (Whisper) or 3 (PreKey).");
             }
 
-            if (message.DestinationDeviceId == 0 || !seen.Add(message.DestinationDeviceId))
+            if (message.DestinationDeviceId == 0 || AppearsBefore(request.Messages, i))
             {
                 Fail.Invalid($"messages[{i}].destinationDeviceId must be a positive device id, once per send.");
             }
@@ -204,8 +226,72 @@ internal sealed class MessageService(
         return TimeSpan.FromSeconds(request.TtlSeconds ?? _options.MaxTtlSeconds);
     }
 
-    private static void CheckDevices(Dictionary<uint, int> expected, IReadOnlyList<OutgoingMessage> messages)
+    /// <summary>True when an earlier message has the same destination device (at most MaxDevices messages: no set needed).</summary>
+    private static bool AppearsBefore(IReadOnlyList<OutgoingMessage> messages, int index)
     {
+        uint device = messages[index].DestinationDeviceId;
+        for (int j = 0; j < index; j++)
+        {
+            if (messages[j]?.DestinationDeviceId == device)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the messages (distinct device ids, checked by <see cref="Validate"/>) address exactly the destination's
+    /// devices other than <paramref name="excluded"/>, each with its current registration id.
+    /// </summary>
+    private static bool Matches(IReadOnlyList<Device> devices, uint? excluded, IReadOnlyList<OutgoingMessage> messages)
+    {
+        int expected = 0;
+        foreach (var device in devices)
+        {
+            if (device.Address.DeviceId != excluded)
+            {
+                expected++;
+            }
+        }
+
+        if (expected != messages.Count)
+        {
+            return false;
+        }
+
+        foreach (var message in messages)
+        {
+            if (message.DestinationDeviceId == excluded || Find(devices, message.DestinationDeviceId) is not { } device || device.RegistrationId != message.DestinationRegistrationId)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Device? Find(IReadOnlyList<Device> devices, uint deviceId)
+    {
+        foreach (var device in devices)
+        {
+            if (device.Address.DeviceId == deviceId)
+            {
+                return device;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Throws the 409 (missing or extra devices) or 410 (stale devices) problem for a send that does not match.</summary>
+    [DoesNotReturn]
+    private static void ThrowMismatch(IReadOnlyList<Device> devices, uint? excluded, IReadOnlyList<OutgoingMessage> messages)
+    {
+        var expected = devices
+            .Where(d => d.Address.DeviceId != excluded)
+            .ToDictionary(d => d.Address.DeviceId, d => d.RegistrationId);
         var given = messages.Select(m => m.DestinationDeviceId).ToHashSet();
         var missing = expected.Keys.Where(id => !given.Contains(id)).Order().ToArray();
         var extra = given.Where(id => !expected.ContainsKey(id)).Order().ToArray();
@@ -223,13 +309,10 @@ internal sealed class MessageService(
             .Select(m => m.DestinationDeviceId)
             .Order()
             .ToArray();
-        if (stale.Length > 0)
-        {
-            throw new ApiException(
-                StatusCodes.Status410Gone,
-                ProblemCodes.StaleDevices,
-                "Some destination devices were re-created; fetch their prekey bundles again. See staleDevices.",
-                new Dictionary<string, object?> { ["staleDevices"] = stale });
-        }
+        throw new ApiException(
+            StatusCodes.Status410Gone,
+            ProblemCodes.StaleDevices,
+            "Some destination devices were re-created; fetch their prekey bundles again. See staleDevices.",
+            new Dictionary<string, object?> { ["staleDevices"] = stale });
     }
 }

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- --filter '*Crypto*'
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- mls-probe 10 100 1000
 // dotnet run -c Release --project bench/Sotto.Benchmarks -- relay-probe 10 Full
+// dotnet run -c Release --project bench/Sotto.Benchmarks -- mls-decrypt 1000 populated
 if (args.Length > 0 && args[0] == "relay-probe")
 {
     await Sotto.Benchmarks.Relay.RelayProbe.RunAsync([.. args.Skip(1)]);
@@ -11,7 +12,8 @@ if (args.Length > 0 && args[0] == "relay-probe")
 
 if (args.Length > 0 && args[0] == "mls-decrypt")
 {
-    Sotto.Benchmarks.Mls.MlsProbe.DecryptBreakdown();
+    // mls-decrypt [members] [populated]
+    Sotto.Benchmarks.Mls.MlsProbe.DecryptBreakdown(args.Length > 1 ? int.Parse(args[1]) : 10, args.Length > 2 && args[2] == "populated");
     return;
 }
 

@@ -184,7 +184,16 @@ public static unsafe class XEdDsa
             return false;
         }
 
-        // y = (u − 1)/(u + 1); u = −1 has no Edwards image.
+        Span<byte> edwardsY = stackalloc byte[32];
+        return TryConvertPublicKey(publicKey, edwardsY) && VerifyConverted(edwardsY, message, signature);
+    }
+
+    /// <summary>
+    /// The Edwards y = (u − 1)/(u + 1) of the Montgomery u-coordinate <paramref name="publicKey"/>, canonical, sign
+    /// bit clear. False for u = −1, which has no Edwards image (no signature verifies under it).
+    /// </summary>
+    internal static bool TryConvertPublicKey(ReadOnlySpan<byte> publicKey, Span<byte> edwardsY)
+    {
         var u = Field25519.FromBytes(publicKey);
         var one = Field25519.One;
         var denominator = Field25519.Add(u, one);
@@ -194,8 +203,24 @@ public static unsafe class XEdDsa
         }
 
         var y = Field25519.Mul(Field25519.Sub(u, one), Field25519.Invert(denominator));
+        y.ToBytes(edwardsY);
+        return true;
+    }
+
+    /// <summary>
+    /// Verification after <see cref="TryConvertPublicKey"/>: takes A's sign bit from the signature, requires the top
+    /// three bits of s to be zero and runs libsodium's strict Ed25519 verification. Wrong sizes return false.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static bool VerifyConverted(ReadOnlySpan<byte> edwardsY, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != SignatureSize)
+        {
+            return false;
+        }
+
         Span<byte> edPublic = stackalloc byte[32];
-        y.ToBytes(edPublic);
+        edwardsY.CopyTo(edPublic);
         edPublic[31] |= (byte)(signature[63] & 0x80);
 
         Span<byte> sig = stackalloc byte[64];

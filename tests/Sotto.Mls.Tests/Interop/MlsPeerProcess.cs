@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using Sotto.TestSupport;
 
 namespace Sotto.Mls.Tests.Interop;
 
@@ -33,60 +34,19 @@ internal sealed class MlsPeerProcess : IDisposable
     /// <summary>ts-mls 1.6.4 (needs <c>npm ci</c> in tests/interop/mls, which test.sh runs).</summary>
     public static MlsPeerProcess StartTsMls()
     {
-        var directory = Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "tests", "interop", "mls");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "ts-mls")))
-        {
-            throw new InvalidOperationException($"ts-mls is not installed: run `npm ci` in {directory} (./test.sh does).");
-        }
-
-        return Start("ts-mls", "node", [Path.Combine(directory, "peer.mjs")], directory);
+        var directory = ToolProcess.NodePeerDirectory("mls", "ts-mls");
+        return new MlsPeerProcess("ts-mls", ToolProcess.Start("node", [Path.Combine(directory, "peer.mjs")], directory));
     }
 
     /// <summary>A Node peer script speaking the same protocol (the OpenMLS peer of the shared kit).</summary>
     public static MlsPeerProcess StartNode(string kind, string script, IReadOnlyDictionary<string, string>? environment = null) =>
-        Start(kind, "node", [script], Path.GetDirectoryName(script)!, environment);
+        new(kind, ToolProcess.Start("node", [script], Path.GetDirectoryName(script)!, environment));
 
     /// <summary>Sotto's peer (tools/Sotto.MlsPeer, built before this test project).</summary>
     public static MlsPeerProcess StartSotto()
     {
-        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var dll = Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "tools", "Sotto.MlsPeer", "bin", configuration, "net10.0", "Sotto.MlsPeer.dll");
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"{dll} is missing: build Sotto.slnx (./test.sh does).");
-        }
-
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(host))
-        {
-            host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        }
-
-        return Start("sotto", host, [dll], Sotto.TestSupport.Vectors.RepositoryRoot);
-    }
-
-    private static MlsPeerProcess Start(string kind, string fileName, string[] arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var info = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
-        return new MlsPeerProcess(kind, process);
+        var (host, dll) = ToolProcess.BuiltTool("Sotto.MlsPeer");
+        return new MlsPeerProcess("sotto", ToolProcess.Start(host, [dll], Sotto.TestSupport.Vectors.RepositoryRoot));
     }
 
     /// <summary>Sends one request; returns the result, or the error text as <paramref name="error"/>.</summary>

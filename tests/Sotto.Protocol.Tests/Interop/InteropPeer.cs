@@ -32,54 +32,21 @@ internal sealed class InteropPeer : IAsyncDisposable
     /// <summary>The libsignal 0.103.0 peer (needs <c>npm ci</c> in tests/interop/libsignal, which test.sh runs).</summary>
     public static InteropPeer StartLibsignal()
     {
-        var directory = Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "tests", "interop", "libsignal");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "@signalapp", "libsignal-client")))
-        {
-            throw new InvalidOperationException($"libsignal is not installed: run `npm ci` in {directory} (./test.sh does).");
-        }
-
+        var directory = ToolProcess.NodePeerDirectory("libsignal", Path.Combine("@signalapp", "libsignal-client"));
         return Start("libsignal", "node", [Path.Combine(directory, "peer.mjs")], directory);
     }
 
     /// <summary>The Sotto peer, built with the solution (tools/Sotto.InteropPeer).</summary>
     public static InteropPeer StartSotto()
     {
-        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var dll = Path.Combine(Sotto.TestSupport.Vectors.RepositoryRoot, "tools", "Sotto.InteropPeer", "bin", configuration, "net10.0", "Sotto.InteropPeer.dll");
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"{dll} is missing: build Sotto.slnx (./test.sh does).");
-        }
-
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(host))
-        {
-            host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        }
-
+        var (host, dll) = ToolProcess.BuiltTool("Sotto.InteropPeer");
         return Start("sotto", host, [dll], Sotto.TestSupport.Vectors.RepositoryRoot);
     }
 
     private static InteropPeer Start(string kind, string fileName, string[] arguments, string workingDirectory)
     {
         var stateDirectory = Directory.CreateTempSubdirectory("sotto-interop-").FullName;
-        var info = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.ArgumentList.Add("serve");
-        info.ArgumentList.Add("--state");
-        info.ArgumentList.Add(Path.Combine(stateDirectory, "state.json"));
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        var process = ToolProcess.Start(fileName, [.. arguments, "serve", "--state", Path.Combine(stateDirectory, "state.json")], workingDirectory);
         return new InteropPeer(kind, process, stateDirectory);
     }
 

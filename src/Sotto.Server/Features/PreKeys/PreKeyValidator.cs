@@ -12,7 +12,7 @@ namespace Sotto.Server.Features.PreKeys;
 /// signed key under the account's identity key. Converts them to storage records.
 /// </summary>
 /// <remarks>
-/// Signature verification uses <see cref="XEdDsa.Verify"/> from Sotto.Crypto — public-key-only math; the server holds
+/// Signature verification uses <see cref="XEdDsaVerifyingKey"/> from Sotto.Crypto — public-key-only math; the server holds
 /// no private key and cannot decrypt anything (docs/server-api.md, "Why the server references Sotto.Crypto").
 /// </remarks>
 internal sealed class PreKeyValidator(IOptions<PreKeyOptions> options)

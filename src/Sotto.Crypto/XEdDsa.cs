@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Sotto.Crypto.Interop;
 
@@ -24,7 +25,11 @@ public static unsafe class XEdDsa
     /// <summary>Size of a signature.</summary>
     public const int SignatureSize = 64;
 
-    /// <summary>Signs the concatenation of <paramref name="message"/> with an X25519 private key.</summary>
+    /// <summary>
+    /// Signs <paramref name="message"/> with an X25519 private key. Computes the Edwards public key on every call;
+    /// a signer that signs more than once should keep an <see cref="XEdDsaSigningKey"/>, which computes it once.
+    /// </summary>
+    [SkipLocalsInit]
     public static void Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> message, IRandom random, Span<byte> signature)
     {
         ArgumentNullException.ThrowIfNull(random);
@@ -32,19 +37,28 @@ public static unsafe class XEdDsa
         Error.CheckLength(signature, SignatureSize, nameof(signature));
         Sodium.EnsureInitialized();
 
-        Span<byte> wide = stackalloc byte[64];
         Span<byte> a = stackalloc byte[32];
         Span<byte> bigA = stackalloc byte[32];
-        Span<byte> r = stackalloc byte[32];
-        Span<byte> bigR = stackalloc byte[32];
-        Span<byte> h = stackalloc byte[32];
-        Span<byte> ha = stackalloc byte[32];
-        Span<byte> z = stackalloc byte[64];
         try
         {
-            // a = k mod L, A = aB
-            wide.Clear();
+            DeriveKey(privateKey, a, bigA);
+            SignCore(privateKey, a, bigA, message, random, signature);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(a);
+        }
+    }
+
+    /// <summary>a = k mod L and A = aB, the Edwards public key with its sign bit, of the X25519 private key k.</summary>
+    [SkipLocalsInit]
+    internal static void DeriveKey(ReadOnlySpan<byte> privateKey, Span<byte> a, Span<byte> bigA)
+    {
+        Span<byte> wide = stackalloc byte[64];
+        try
+        {
             privateKey.CopyTo(wide);
+            wide[32..].Clear();
             fixed (byte* pa = a)
             fixed (byte* pw = wide)
             fixed (byte* pA = bigA)
@@ -55,15 +69,32 @@ public static unsafe class XEdDsa
                     throw new CryptographicException("Invalid XEdDSA private key.");
                 }
             }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(wide);
+        }
+    }
 
-            byte signBit = (byte)(bigA[31] & 0x80);
-
+    /// <summary>
+    /// The signature proper, given k, a = k mod L and A = aB (<see cref="DeriveKey"/>): one fixed-base
+    /// multiplication (R = rB), two SHA-512 and three scalar operations.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static void SignCore(
+        ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> a, ReadOnlySpan<byte> bigA, ReadOnlySpan<byte> message, IRandom random, Span<byte> signature)
+    {
+        Span<byte> wide = stackalloc byte[64];
+        Span<byte> r = stackalloc byte[32];
+        Span<byte> bigR = stackalloc byte[32];
+        Span<byte> h = stackalloc byte[32];
+        Span<byte> ha = stackalloc byte[32];
+        Span<byte> z = stackalloc byte[64];
+        try
+        {
             // r = SHA512(0xFE ‖ 0xFF×31 ‖ k ‖ M ‖ Z) mod L
             random.Fill(z);
-            Span<byte> prefix = stackalloc byte[32];
-            prefix.Fill(0xFF);
-            prefix[0] = 0xFE;
-            Sha512(prefix, privateKey, message, z, wide);
+            Sha512(NoncePrefix, privateKey, message, z, wide);
 
             fixed (byte* pr = r)
             fixed (byte* pw = wide)
@@ -91,24 +122,32 @@ public static unsafe class XEdDsa
                 Sodium.crypto_core_ed25519_scalar_add(ps, pha, pr);
             }
 
+            // Written last, so a signature buffer that overlaps the message does not change what was hashed.
             bigR.CopyTo(signature);
-            signature[63] = (byte)((signature[63] & 0x7F) | signBit);
+            signature[63] = (byte)((signature[63] & 0x7F) | (bigA[31] & 0x80));
         }
         finally
         {
             CryptographicOperations.ZeroMemory(wide);
-            CryptographicOperations.ZeroMemory(a);
             CryptographicOperations.ZeroMemory(r);
             CryptographicOperations.ZeroMemory(ha);
             CryptographicOperations.ZeroMemory(z);
         }
     }
 
+    /// <summary>0xFE ‖ 0xFF×31: hash₁'s prefix, 2^256 − 1 − i with i = 1 (XEdDSA §2.5, §5.3).</summary>
+    private static ReadOnlySpan<byte> NoncePrefix =>
+    [
+        0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
+
     /// <summary>
     /// SHA-512 of a ‖ b ‖ c ‖ d: one-shot over a stack copy for the short messages Signal signs (keys), which saves
     /// the two <see cref="IncrementalHash"/> objects per signature; incremental for long ones. The stack copy may
     /// hold the private key, so it is zeroed.
     /// </summary>
+    [SkipLocalsInit]
     private static void Sha512(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d, Span<byte> hash)
     {
         const int StackLimit = 2048;
@@ -145,7 +184,16 @@ public static unsafe class XEdDsa
             return false;
         }
 
-        // y = (u − 1)/(u + 1); u = −1 has no Edwards image.
+        Span<byte> edwardsY = stackalloc byte[32];
+        return TryConvertPublicKey(publicKey, edwardsY) && VerifyConverted(edwardsY, message, signature);
+    }
+
+    /// <summary>
+    /// The Edwards y = (u − 1)/(u + 1) of the Montgomery u-coordinate <paramref name="publicKey"/>, canonical, sign
+    /// bit clear. False for u = −1, which has no Edwards image (no signature verifies under it).
+    /// </summary>
+    internal static bool TryConvertPublicKey(ReadOnlySpan<byte> publicKey, Span<byte> edwardsY)
+    {
         var u = Field25519.FromBytes(publicKey);
         var one = Field25519.One;
         var denominator = Field25519.Add(u, one);
@@ -155,8 +203,24 @@ public static unsafe class XEdDsa
         }
 
         var y = Field25519.Mul(Field25519.Sub(u, one), Field25519.Invert(denominator));
+        y.ToBytes(edwardsY);
+        return true;
+    }
+
+    /// <summary>
+    /// Verification after <see cref="TryConvertPublicKey"/>: takes A's sign bit from the signature, requires the top
+    /// three bits of s to be zero and runs libsodium's strict Ed25519 verification. Wrong sizes return false.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static bool VerifyConverted(ReadOnlySpan<byte> edwardsY, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != SignatureSize)
+        {
+            return false;
+        }
+
         Span<byte> edPublic = stackalloc byte[32];
-        y.ToBytes(edPublic);
+        edwardsY.CopyTo(edPublic);
         edPublic[31] |= (byte)(signature[63] & 0x80);
 
         Span<byte> sig = stackalloc byte[64];

@@ -70,9 +70,9 @@ internal static class MlsProbe
     }
 
     /// <summary>Alternating batches of decrypt and a bare Ed25519 verify, so that machine load cancels out of the ratio.</summary>
-    public static void DecryptBreakdown()
+    public static void DecryptBreakdown(int members, bool populated)
     {
-        var f = MlsFixture.Build(10, populated: false);
+        var f = MlsFixture.Build(members, populated);
         var payload = new byte[100];
         var seed = new byte[32];
         var pub = new byte[32];

@@ -14,6 +14,7 @@ public sealed class ECPrivateKey : IDisposable
 
     private readonly SecretBytes _key;
     private ECPublicKey? _publicKey;
+    private XEdDsaSigningKey? _signingKey;
 
     private ECPrivateKey(SecretBytes key)
     {
@@ -46,12 +47,37 @@ public sealed class ECPrivateKey : IDisposable
     /// <summary>Exports the 32 private bytes. The caller owns (and should zero) the copy.</summary>
     public byte[] Serialize() => _key.Span.ToArray();
 
-    /// <summary>Signs <paramref name="message"/> with XEdDSA (libsignal's variant: the sign bit rides in byte 63).</summary>
+    /// <summary>
+    /// Signs <paramref name="message"/> with XEdDSA (libsignal's variant: the sign bit rides in byte 63). The first
+    /// signature prepares an <see cref="XEdDsaSigningKey"/> (the Edwards public key), which later ones reuse.
+    /// </summary>
     public byte[] CalculateSignature(ReadOnlySpan<byte> message, IRandom random)
     {
+        ArgumentNullException.ThrowIfNull(random);
         var signature = new byte[XEdDsa.SignatureSize];
-        XEdDsa.Sign(_key.Span, message, random, signature);
+        SigningKey.Sign(message, random, signature);
         return signature;
+    }
+
+    private XEdDsaSigningKey SigningKey
+    {
+        get
+        {
+            if (_signingKey is { } key)
+            {
+                return key;
+            }
+
+            var created = new XEdDsaSigningKey(_key.Span);
+            var existing = Interlocked.CompareExchange(ref _signingKey, created, null);
+            if (existing is null)
+            {
+                return created;
+            }
+
+            created.Dispose();
+            return existing;
+        }
     }
 
     /// <summary>
@@ -64,7 +90,11 @@ public sealed class ECPrivateKey : IDisposable
         Agree(_key.Span, theirKey, sharedSecret);
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _key.Dispose();
+        _signingKey?.Dispose();
+    }
 
     internal static ECPublicKey ComputePublicKey(ReadOnlySpan<byte> privateKey)
     {

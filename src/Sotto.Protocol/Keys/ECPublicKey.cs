@@ -23,6 +23,7 @@ public sealed class ECPublicKey : IEquatable<ECPublicKey>
     public const int KeyLength = 32;
 
     private readonly byte[] _serialized;
+    private XEdDsaVerifyingKey? _verifyingKey;
 
     private ECPublicKey(byte[] serialized)
     {
@@ -78,9 +79,12 @@ public sealed class ECPublicKey : IEquatable<ECPublicKey>
     /// <summary>A copy of the 33-byte serialized form.</summary>
     public byte[] Serialize() => (byte[])_serialized.Clone();
 
-    /// <summary>Verifies an XEdDSA signature made with the matching private key (libsignal's variant).</summary>
+    /// <summary>
+    /// Verifies an XEdDSA signature made with the matching private key (libsignal's variant). The key's Edwards form
+    /// is computed on the first verification and kept (it is public), so later ones skip the field inversion.
+    /// </summary>
     public bool VerifySignature(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
-        XEdDsa.Verify(PublicKeyBytes, message, signature);
+        (_verifyingKey ??= new XEdDsaVerifyingKey(PublicKeyBytes)).Verify(message, signature);
 
     public bool Equals(ECPublicKey? other) => other is not null && ConstantTime.Equals(_serialized, other._serialized);
 

@@ -34,6 +34,7 @@ public sealed class ArchitectureTests
             }
         }
 
-        Assert.Equal(["Sotto.Crypto.XEdDsa"], used);
+        // XEdDsaVerifyingKey: the identity key converted to Edwards form once per prekey upload (public-key math only).
+        Assert.Equal(["Sotto.Crypto.XEdDsaVerifyingKey"], used);
     }
 }

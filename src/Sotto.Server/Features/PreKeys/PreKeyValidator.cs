@@ -12,7 +12,7 @@ namespace Sotto.Server.Features.PreKeys;
 /// signed key under the account's identity key. Converts them to storage records.
 /// </summary>
 /// <remarks>
-/// Signature verification uses <see cref="XEdDsa.Verify"/> from Sotto.Crypto — public-key-only math; the server holds
+/// Signature verification uses <see cref="XEdDsaVerifyingKey"/> from Sotto.Crypto — public-key-only math; the server holds
 /// no private key and cannot decrypt anything (docs/server-api.md, "Why the server references Sotto.Crypto").
 /// </remarks>
 internal sealed class PreKeyValidator(IOptions<PreKeyOptions> options)
@@ -119,13 +119,15 @@ internal sealed class PreKeyValidator(IOptions<PreKeyOptions> options)
             }
         }
 
-        var identity = identityKey.AsSpan(1);
-        if (signedPreKey is not null && !XEdDsa.Verify(identity, signedPreKey.PublicKey, signedPreKey.Signature))
+        // One identity key verifies every signature of the upload: convert it to Edwards form once.
+        // (A stored identity key always has 33 bytes; anything else verifies nothing, as XEdDsa.Verify would say.)
+        var identity = identityKey.Length == 33 ? new XEdDsaVerifyingKey(identityKey.AsSpan(1)) : null;
+        if (signedPreKey is not null && identity?.Verify(signedPreKey.PublicKey, signedPreKey.Signature) != true)
         {
             Fail.InvalidSignature("signedPreKey.signature does not verify under the account's identity key.");
         }
 
-        if (lastResort is not null && !XEdDsa.Verify(identity, lastResort.PublicKey, lastResort.Signature))
+        if (lastResort is not null && identity?.Verify(lastResort.PublicKey, lastResort.Signature) != true)
         {
             Fail.InvalidSignature("pqLastResortPreKey.signature does not verify under the account's identity key.");
         }
@@ -134,7 +136,7 @@ internal sealed class PreKeyValidator(IOptions<PreKeyOptions> options)
         {
             for (int i = 0; i < pqPreKeys.Count; i++)
             {
-                if (!XEdDsa.Verify(identity, pqPreKeys[i].PublicKey, pqPreKeys[i].Signature))
+                if (identity?.Verify(pqPreKeys[i].PublicKey, pqPreKeys[i].Signature) != true)
                 {
                     Fail.InvalidSignature($"pqPreKeys[{i}].signature does not verify under the account's identity key.");
                 }

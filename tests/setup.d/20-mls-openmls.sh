@@ -2,7 +2,8 @@
 # GPL-3.0, a test tool the project drives and never copies into the repository). When the shared kit is present,
 # its package.json, lock and peer.mjs are copied to .test-logs/mls-openmls (git-ignored) and installed there with
 # `npm ci`; SOTTO_MLS_OPENMLS_PEER then names the peer script for tests/Sotto.Mls.Tests/Interop/OpenMlsInteropTests.
-for kit in "$ROOT/../shared" "$ROOT/../../shared" "${SOTTO_SHARED_KIT:-/nonexistent}"; do
+# /work/shared is where the kit lives on the development machine, so that a clean clone elsewhere (CI) still finds it.
+for kit in "$ROOT/../shared" "$ROOT/../../shared" "${SOTTO_SHARED_KIT:-/nonexistent}" /work/shared; do
   if [ -f "$kit/interop/mls-openmls/peer.mjs" ]; then
     openmls_src="$kit/interop/mls-openmls"
     openmls_dir="$ROOT/.test-logs/mls-openmls"

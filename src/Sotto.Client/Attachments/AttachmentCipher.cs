@@ -108,7 +108,7 @@ internal static class AttachmentCipher
     /// Checks a downloaded blob (seekable, e.g. a temporary file) against <paramref name="expectedDigest"/> and its MAC,
     /// then decrypts exactly <paramref name="size"/> bytes into <paramref name="plaintext"/>.
     /// </summary>
-    /// <exception cref="SottoClientException"><see cref="ClientError.InvalidAttachment"/>: wrong size, digest or MAC; nothing was written.</exception>
+    /// <exception cref="SottoClientException"><see cref="ClientError.InvalidAttachment"/>: wrong size, digest or MAC (checked before any plaintext is written), or bad padding or length inside a blob whose MAC verified (only a sender holding the key can make one; part of the plaintext may already be written, so write to a scratch file and discard it on failure, as the client does).</exception>
     public static async Task DecryptAsync(Stream blob, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> expectedDigest, long size, Stream plaintext, CancellationToken cancellationToken)
     {
         if (key.Length != KeySize || expectedDigest.Length != DigestSize || size < 0 || size > MaxPlaintextBytes)

@@ -37,32 +37,12 @@ internal static class JsonShapes
         {
             case MessageReceived m:
                 w.WriteString("from", m.From);
-                w.WriteNumber("device", m.FromDevice);
-                w.WriteString("conversation", m.Conversation);
-                w.WriteString("id", m.Id.ToString("D"));
-                w.WriteNumber("timestamp", m.Timestamp);
-                w.WriteString("text", m.Text);
-                if (m.ExpiresInSeconds is { } expires)
-                {
-                    w.WriteNumber("expiresInSeconds", expires);
-                }
-
-                WriteAttachments(w, m.Attachments);
+                WriteMessage(w, m.FromDevice, m.Conversation, m.Id, m.Timestamp, m.Text, m.ExpiresInSeconds, m.Attachments);
                 break;
 
             case MessageSent s:
                 w.WriteString("to", s.To);
-                w.WriteNumber("device", s.FromDevice);
-                w.WriteString("conversation", s.Conversation);
-                w.WriteString("id", s.Id.ToString("D"));
-                w.WriteNumber("timestamp", s.Timestamp);
-                w.WriteString("text", s.Text);
-                if (s.ExpiresInSeconds is { } sentExpires)
-                {
-                    w.WriteNumber("expiresInSeconds", sentExpires);
-                }
-
-                WriteAttachments(w, s.Attachments);
+                WriteMessage(w, s.FromDevice, s.Conversation, s.Id, s.Timestamp, s.Text, s.ExpiresInSeconds, s.Attachments);
                 break;
 
             case IdentityChanged c:
@@ -249,6 +229,22 @@ internal static class JsonShapes
         w.WriteString("type", "timer_set");
         w.WriteString("conversation", conversation);
         w.WriteNumber("expiresInSeconds", seconds);
+    }
+
+    /// <summary>The fields a received message and a sync transcript of a sent one share, in the order both print them.</summary>
+    private static void WriteMessage(Utf8JsonWriter w, uint device, string conversation, Guid id, long timestamp, string text, uint? expiresInSeconds, IReadOnlyList<AttachmentInfo> attachments)
+    {
+        w.WriteNumber("device", device);
+        w.WriteString("conversation", conversation);
+        w.WriteString("id", id.ToString("D"));
+        w.WriteNumber("timestamp", timestamp);
+        w.WriteString("text", text);
+        if (expiresInSeconds is { } expires)
+        {
+            w.WriteNumber("expiresInSeconds", expires);
+        }
+
+        WriteAttachments(w, attachments);
     }
 
     private static void WriteAttachments(Utf8JsonWriter w, IReadOnlyList<AttachmentInfo> attachments)
